@@ -1,0 +1,48 @@
+export type { Clock, Random } from './clock.js';
+export { systemClock } from './clock.js';
+export type { EnvOptions } from './env.js';
+export { proxiesFromEnv } from './env.js';
+export {
+  ERROR_CODES,
+  type AttemptRecord,
+  type ErrorCode,
+  NoProxyAvailableError,
+  PoolClosedError,
+  ProxyParseError,
+  ProxyPoolError,
+  RetriesExhaustedError,
+  StateRestoreError,
+  UnsupportedProxyError,
+} from './errors.js';
+export {
+  type Blame,
+  FAILURE_KINDS,
+  type FailureKind,
+  blameOf,
+  isFailureKind,
+  isPerTarget,
+  isRetryable,
+  isTargetSensitive,
+} from './failure-kinds.js';
+export { type GetNextProxy, toGetNextProxy } from './get-next-proxy.js';
+export type { Ban, BanOptions } from './health/bans.js';
+export type { BreakerOptions, BreakerState, CircuitState } from './health/breaker.js';
+export { type HealthRecord, type HealthStore, MemoryHealthStore } from './health/record.js';
+export { type ScoreOptions, type ScoreWeights, healthScore, scoreFactors } from './health/score.js';
+export type { TargetHealthOptions } from './health/target-health.js';
+export { Lease } from './lease.js';
+export type { PoolSnapshot, ProxyMetrics } from './metrics.js';
+export type { HealthCheckOptions, ProxyPoolOptions, RetryOptions } from './options.js';
+export type { FailureOutcome, FailureReport, Outcome, SuccessOutcome, SuccessReport } from './outcome.js';
+export { type ProxyInput, parseProxy, parseProxyList, redactProxyInput } from './parse.js';
+export type { ChargeVerdict, PoolEvents, PoolEventName } from './pool/events.js';
+export { type AcquireOptions, type PickOptions, ProxyPool } from './pool/pool.js';
+export { Proxy, type ProxyProtocol, type ServerForm } from './proxy.js';
+export { ROTATION_NAMES, type RotationName, createRotation } from './rotation/index.js';
+export { LeastUsed } from './rotation/least-used.js';
+export { PowerOfTwo } from './rotation/power-of-two.js';
+export { RandomRotation } from './rotation/random.js';
+export { RoundRobin } from './rotation/round-robin.js';
+export { type Candidate, type PickContext, type RotationStrategy, sampleEligible, scanFrom } from './rotation/strategy.js';
+export { WeightedRotation } from './rotation/weighted.js';
+export { targetKey } from './target.js';

@@ -1,0 +1,77 @@
+import type { FailureKind } from './failure-kinds.js';
+import { isBanned } from './health/bans.js';
+import type { CircuitState } from './health/breaker.js';
+import type { PoolEntry } from './pool/entry.js';
+
+/** What the pool knows of one proxy. Holds its id, never its password. */
+export interface ProxyMetrics {
+  /** The proxy's id: `protocol://[user@]host:port`. */
+  proxy: string;
+  /** Successful / all reported outcomes, over the proxy's lifetime in the pool (0 before any). */
+  successRate: number;
+  /** In [0, 1]; see docs/guide.md for how it is computed. */
+  healthScore: number;
+  /** Exponentially weighted average of successful requests' latency, in ms (0 before any). */
+  avgResponseTime: number;
+  totalRequests: number;
+  successfulRequests: number;
+  failedRequests: number;
+  /** Failures charged to the proxy in a row. */
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  circuitState: CircuitState;
+  /** When an open breaker will let a trial through. */
+  circuitOpenUntil: number | undefined;
+  inFlight: number;
+  lastUsedAt: number | undefined;
+  lastSuccessAt: number | undefined;
+  lastFailureAt: number | undefined;
+  failuresByKind: Partial<Record<FailureKind, number>>;
+  /** Targets that ban this proxy right now. */
+  bannedOn: string[];
+}
+
+export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
+  const { health } = entry;
+  const { totals, stats, breaker } = health;
+  const bannedOn: string[] = [];
+  for (const [target, ban] of health.bans) if (isBanned(ban, now)) bannedOn.push(target);
+  return {
+    proxy: entry.proxy.id,
+    successRate: totals.requests === 0 ? 0 : totals.successes / totals.requests,
+    healthScore: entry.score,
+    avgResponseTime: stats.latencyMs ?? 0,
+    totalRequests: totals.requests,
+    successfulRequests: totals.successes,
+    failedRequests: totals.failures,
+    consecutiveFailures: health.consecutiveFailures,
+    consecutiveSuccesses: stats.consecutiveSuccesses,
+    circuitState: breaker.state,
+    circuitOpenUntil: breaker.state === 'open' ? breaker.until : undefined,
+    inFlight: entry.inFlight,
+    lastUsedAt: health.lastUsedAt,
+    lastSuccessAt: stats.lastSuccessAt,
+    lastFailureAt: stats.lastFailureAt,
+    failuresByKind: { ...totals.byKind },
+    bannedOn,
+  };
+}
+
+export interface PoolSnapshot {
+  at: number;
+  size: number;
+  totals: {
+    requests: number;
+    successes: number;
+    failures: number;
+    inFlight: number;
+    closed: number;
+    open: number;
+    halfOpen: number;
+    /** Proxies banned on at least one target. */
+    banned: number;
+  };
+  /** Targets that are failing through every proxy right now. */
+  downTargets: string[];
+  proxies: ProxyMetrics[];
+}

@@ -1,0 +1,193 @@
+import pino, { type Logger } from 'pino';
+import { type Clock, type Random, systemClock } from './clock.js';
+import { type BanOptions, DEFAULT_BAN_OPTIONS } from './health/bans.js';
+import { type BreakerOptions, DEFAULT_BREAKER_OPTIONS } from './health/breaker.js';
+import { type HealthStore, MemoryHealthStore } from './health/record.js';
+import { DEFAULT_SCORE_OPTIONS, type ScoreOptions, type ScoreWeights } from './health/score.js';
+import { DEFAULT_TARGET_HEALTH_OPTIONS, type TargetHealthOptions } from './health/target-health.js';
+import type { ProxyInput } from './parse.js';
+import type { RotationName } from './rotation/index.js';
+import type { RotationStrategy } from './rotation/strategy.js';
+
+export interface RetryOptions {
+  /** Attempts after the first. @default 3 */
+  retries: number;
+  /** Pause before the first retry. @default 1_000 */
+  minDelayMs: number;
+  /** The cap on pauses. @default 60_000 */
+  maxDelayMs: number;
+  /** Growth of the pause per retry. @default 2 */
+  factor: number;
+  /** Full jitter: each pause is drawn uniformly from [delay/2, delay]. @default true */
+  jitter: boolean;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 3, minDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, jitter: true };
+
+export interface HealthCheckOptions {
+  /** The URL every proxy is probed with. */
+  url: string;
+  /** Between rounds. @default 300_000 (5 minutes) */
+  intervalMs?: number;
+  /** Per probe. @default 5_000 */
+  timeoutMs?: number;
+  /** Probes at once. @default 10 */
+  concurrency?: number;
+  /** Statuses that count as healthy. @default any 2xx or 3xx */
+  expectStatus?: number | readonly number[] | ((status: number) => boolean);
+  /** Probe once right after the pool is built. @default false */
+  runOnStart?: boolean;
+}
+
+export interface ProxyPoolOptions {
+  /** Proxies: an array of strings / `{ server, username, password }`, or a list in text (one per line). */
+  proxies?: string | readonly ProxyInput[];
+  /** @default 'weighted' */
+  rotation?: RotationName | RotationStrategy;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  bans?: Partial<BanOptions>;
+  score?: Partial<Omit<ScoreOptions, 'weights'>> & { weights?: Partial<ScoreWeights> };
+  /** Telling a down target from bad proxies; `false` charges every failure to its proxy. */
+  targetHealth?: Partial<TargetHealthOptions> | false;
+  /** Active probes through every proxy; off unless given. */
+  healthCheck?: HealthCheckOptions;
+  /** How long `acquire` waits for a proxy to become usable by default. @default 60_000 */
+  maxWaitMs?: number;
+  /** A pino logger; the pool logs nothing without one. */
+  logger?: Logger;
+  /** Injected time, for tests. @default the system clock */
+  clock?: Clock;
+  /** Injected randomness, for tests. @default Math.random */
+  random?: Random;
+  /** Where per-proxy health lives. @default in memory */
+  healthStore?: HealthStore;
+}
+
+export interface ResolvedOptions {
+  rotation: RotationName | RotationStrategy;
+  retry: RetryOptions;
+  breaker: BreakerOptions;
+  bans: BanOptions;
+  score: ScoreOptions;
+  targetHealth: TargetHealthOptions;
+  healthCheck: Required<Omit<HealthCheckOptions, 'expectStatus'>> & { expectStatus: (status: number) => boolean } | undefined;
+  maxWaitMs: number;
+  logger: Logger;
+  clock: Clock;
+  random: Random;
+  healthStore: HealthStore;
+}
+
+function check(condition: boolean, option: string, expectation: string, value: unknown, error: 'type' | 'range' = 'range'): void {
+  if (condition) return;
+  const message = `Expected \`${option}\` to be ${expectation}, got ${typeof value === 'number' ? value : JSON.stringify(value)}.`;
+  throw error === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+function number(option: string, value: unknown, { min = 0, integer = false, max = Number.POSITIVE_INFINITY } = {}): void {
+  check(typeof value === 'number' && !Number.isNaN(value), option, 'a number', value, 'type');
+  const n = value as number;
+  check(!integer || Number.isInteger(n), option, 'an integer', value);
+  check(n >= min && n <= max, option, max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`, value);
+}
+
+function defined<T extends object>(partial: Partial<T> | undefined): Partial<T> {
+  // `{ openMs: undefined }` means "the default", as it does in most option objects.
+  return Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function statusMatcher(expect: HealthCheckOptions['expectStatus']): (status: number) => boolean {
+  if (expect === undefined) return (status) => status >= 200 && status < 400;
+  if (typeof expect === 'function') return expect;
+  const set = new Set(typeof expect === 'number' ? [expect] : expect);
+  return (status) => set.has(status);
+}
+
+/** One place where defaults meet the user's options, and where bad options are caught. */
+export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
+  check(typeof options === 'object' && options !== null, 'options', 'an object', options, 'type');
+  const retry = { ...DEFAULT_RETRY_OPTIONS, ...defined(options.retry) };
+  number('retry.retries', retry.retries, { integer: true });
+  number('retry.minDelayMs', retry.minDelayMs);
+  number('retry.maxDelayMs', retry.maxDelayMs);
+  number('retry.factor', retry.factor, { min: 1 });
+  check(retry.maxDelayMs >= retry.minDelayMs, 'retry.maxDelayMs', `≥ retry.minDelayMs (${retry.minDelayMs})`, retry.maxDelayMs);
+
+  const breaker = { ...DEFAULT_BREAKER_OPTIONS, ...defined(options.breaker) };
+  number('breaker.failureThreshold', breaker.failureThreshold, { min: 1, integer: true });
+  number('breaker.successThreshold', breaker.successThreshold, { min: 1, integer: true });
+  number('breaker.openMs', breaker.openMs, { min: 1 });
+  number('breaker.maxOpenMs', breaker.maxOpenMs, { min: breaker.openMs });
+  number('breaker.halfOpenMaxTrials', breaker.halfOpenMaxTrials, { min: 1, integer: true });
+  number('breaker.jitter', breaker.jitter, { max: 1 });
+  number('breaker.resetStreakAfterMs', breaker.resetStreakAfterMs);
+  number('breaker.authOpenMs', breaker.authOpenMs, { min: 1 });
+
+  const bans = { ...DEFAULT_BAN_OPTIONS, ...defined(options.bans) };
+  for (const key of ['blockedMs', 'rateLimitedMs', 'maxBanMs', 'forgetAfterMs'] as const) number(`bans.${key}`, bans[key]);
+  number('bans.jitter', bans.jitter, { max: 1 });
+
+  const { weights: partialWeights, ...scoreRest } = options.score ?? {};
+  const score: ScoreOptions = {
+    ...DEFAULT_SCORE_OPTIONS,
+    ...defined(scoreRest),
+    weights: { ...DEFAULT_SCORE_OPTIONS.weights, ...defined(partialWeights) },
+  };
+  for (const [key, w] of Object.entries(score.weights)) number(`score.weights.${key}`, w);
+  const weightSum = Object.values(score.weights).reduce((a, b) => a + b, 0);
+  check(weightSum > 0, 'score.weights', 'weights with a positive sum', score.weights);
+  number('score.halfLifeMs', score.halfLifeMs, { min: 1 });
+  number('score.referenceLatencyMs', score.referenceLatencyMs, { min: 1 });
+  number('score.recencyHalfLifeMs', score.recencyHalfLifeMs, { min: 1 });
+  number('score.consistencyTarget', score.consistencyTarget, { min: 1 });
+
+  const targetHealth =
+    options.targetHealth === false
+      ? { ...DEFAULT_TARGET_HEALTH_OPTIONS, enabled: false }
+      : { ...DEFAULT_TARGET_HEALTH_OPTIONS, ...defined(options.targetHealth) };
+  number('targetHealth.windowMs', targetHealth.windowMs, { min: 1 });
+  number('targetHealth.downAfterProxies', targetHealth.downAfterProxies, { min: 2, integer: true });
+  number('targetHealth.backoffMs', targetHealth.backoffMs);
+  number('targetHealth.maxBackoffMs', targetHealth.maxBackoffMs);
+
+  let healthCheck: ResolvedOptions['healthCheck'];
+  if (options.healthCheck !== undefined) {
+    const hc = options.healthCheck;
+    check(typeof hc?.url === 'string', 'healthCheck.url', 'a URL string', hc?.url, 'type');
+    try {
+      new URL(hc.url);
+    } catch {
+      check(false, 'healthCheck.url', 'a valid absolute URL', hc.url, 'type');
+    }
+    healthCheck = {
+      url: hc.url,
+      intervalMs: hc.intervalMs ?? 300_000,
+      timeoutMs: hc.timeoutMs ?? 5_000,
+      concurrency: hc.concurrency ?? 10,
+      runOnStart: hc.runOnStart ?? false,
+      expectStatus: statusMatcher(hc.expectStatus),
+    };
+    number('healthCheck.intervalMs', healthCheck.intervalMs, { min: 1 });
+    number('healthCheck.timeoutMs', healthCheck.timeoutMs, { min: 1 });
+    number('healthCheck.concurrency', healthCheck.concurrency, { min: 1, integer: true });
+  }
+
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  number('maxWaitMs', maxWaitMs);
+
+  return {
+    rotation: options.rotation ?? 'weighted',
+    retry,
+    breaker,
+    bans,
+    score,
+    targetHealth,
+    healthCheck,
+    maxWaitMs,
+    logger: options.logger ?? pino({ enabled: false }),
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    healthStore: options.healthStore ?? new MemoryHealthStore(),
+  };
+}

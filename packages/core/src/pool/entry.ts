@@ -1,0 +1,28 @@
+import type { HealthRecord } from '../health/record.js';
+import type { Proxy } from '../proxy.js';
+import type { Candidate } from '../rotation/strategy.js';
+
+/** The pool's own view of one proxy: its health record plus what leases do to it. */
+export class PoolEntry implements Candidate {
+  readonly proxy: Proxy;
+  readonly health: HealthRecord;
+  inFlight = 0;
+  uses = 0;
+  score: number;
+  /** When `score` was last computed: it depends on time, so it is refreshed when stale. */
+  scoredAt: number;
+  removed = false;
+  /** Position in the pool's array (for O(1) removal). */
+  index = -1;
+
+  constructor(proxy: Proxy, health: HealthRecord, score: number, now: number) {
+    this.proxy = proxy;
+    this.health = health;
+    this.score = score;
+    this.scoredAt = now;
+  }
+
+  get lastUsedAt(): number | undefined {
+    return this.health.lastUsedAt;
+  }
+}

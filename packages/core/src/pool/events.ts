@@ -1,0 +1,31 @@
+import type { Blame, FailureKind } from '../failure-kinds.js';
+import type { Proxy } from '../proxy.js';
+
+/** How a failure was judged: charged to the proxy now, waiting for proof, or held blameless. */
+export type ChargeVerdict = 'charged' | 'pending' | 'blameless';
+
+/** Every event the pool emits. `pool.on(name, fn)` returns the function that unsubscribes. */
+export interface PoolEvents {
+  success: (event: { proxy: Proxy; target: string | undefined; latencyMs: number | undefined }) => void;
+  failure: (event: {
+    proxy: Proxy;
+    target: string | undefined;
+    kind: FailureKind;
+    blame: Blame;
+    verdict: ChargeVerdict;
+    status: number | undefined;
+    latencyMs: number | undefined;
+  }) => void;
+  breakerOpen: (event: { proxy: Proxy; reason: string; until: number; openMs: number }) => void;
+  breakerHalfOpen: (event: { proxy: Proxy }) => void;
+  breakerClose: (event: { proxy: Proxy }) => void;
+  banned: (event: { proxy: Proxy; target: string; kind: 'blocked' | 'rate_limited'; until: number }) => void;
+  proxyAdded: (event: { proxy: Proxy }) => void;
+  proxyRemoved: (event: { proxy: Proxy }) => void;
+  /** No proxy was usable for a request. */
+  exhausted: (event: { target: string | undefined; nextAvailableAt: number | undefined }) => void;
+  targetDown: (event: { target: string; at: number }) => void;
+  targetUp: (event: { target: string; at: number }) => void;
+}
+
+export type PoolEventName = keyof PoolEvents;

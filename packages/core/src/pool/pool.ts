@@ -1,0 +1,575 @@
+import type { Logger } from 'pino';
+import { NoProxyAvailableError, PoolClosedError, ProxyPoolError } from '../errors.js';
+import { blameOf, isPerTarget, isTargetSensitive } from '../failure-kinds.js';
+import { type EnvOptions, proxiesFromEnv } from '../env.js';
+import { TypedEvents } from '../events.js';
+import { isBanned, nextBan, pruneBans } from '../health/bans.js';
+import { type BreakerState, admits, advance, forceOpen, onFailure, onLease, onRelease, onSuccess } from '../health/breaker.js';
+import { healthScore, recordOutcome } from '../health/score.js';
+import { TargetHealth } from '../health/target-health.js';
+import { Lease, type LeaseOwner } from '../lease.js';
+import { type PoolSnapshot, type ProxyMetrics, metricsOf } from '../metrics.js';
+import { type ResolvedOptions, type ProxyPoolOptions, resolveOptions } from '../options.js';
+import { type FailureOutcome, type Outcome, checkOutcome } from '../outcome.js';
+import { type ProxyInput, parseProxy, parseProxyList } from '../parse.js';
+import type { Proxy } from '../proxy.js';
+import { createRotation } from '../rotation/index.js';
+import type { Candidate, PickContext, RotationStrategy } from '../rotation/strategy.js';
+import { targetKey } from '../target.js';
+import { PoolEntry } from './entry.js';
+import type { ChargeVerdict, PoolEvents } from './events.js';
+
+/** Scores depend on time (decay, recency): one older than this is recomputed when looked at. */
+const SCORE_TTL_MS = 5_000;
+/** Outcomes without a target share this key for target health and bans. */
+const NO_TARGET = '*';
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface AcquireOptions {
+  /** The URL (or host) the work is for: bans and target health are per target. */
+  target?: string | URL | undefined;
+  /** Proxies (or their ids) not to use. */
+  exclude?: Iterable<Proxy | string> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Wait for a proxy to become usable (default), or throw `NoProxyAvailableError` at once. @default true */
+  wait?: boolean;
+  /** The longest wait. @default the pool's `maxWaitMs` */
+  maxWaitMs?: number;
+}
+
+export type PickOptions = Omit<AcquireOptions, 'signal' | 'wait' | 'maxWaitMs'>;
+
+interface PendingPayload {
+  kind: FailureOutcome['kind'];
+  status: number | undefined;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * A pool of proxies that learns from outcomes. See DESIGN.md for the vocabulary.
+ *
+ * The pool only coordinates: decisions (score, breaker transitions, bans, target health,
+ * selection) are pure functions and small classes it calls with the time from its clock.
+ */
+export class ProxyPool implements LeaseOwner {
+  readonly options: Readonly<ResolvedOptions>;
+  readonly #log: Logger;
+  readonly #events = new TypedEvents<PoolEvents>();
+  readonly #entries: PoolEntry[] = [];
+  readonly #byId = new Map<string, PoolEntry>();
+  readonly #strategy: RotationStrategy;
+  readonly #targets: TargetHealth<PendingPayload>;
+  readonly #waiters = new Set<() => void>();
+  readonly #closers: Array<() => void | Promise<void>> = [];
+  #nextLeaseId = 1;
+  #closed = false;
+  #outcomesSincePrune = 0;
+
+  // The pick context is reused across picks: picking must not allocate per proxy.
+  #pickNow = 0;
+  #pickExclude: ReadonlySet<string> | undefined;
+  readonly #pick: PickContext & { target: string | undefined };
+
+  constructor(options: ProxyPoolOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#log = this.options.logger.child({ component: 'proxy-pool' });
+    this.#strategy = createRotation(this.options.rotation);
+    this.#targets = new TargetHealth(this.options.targetHealth);
+    const random = this.options.random;
+    this.#pick = {
+      candidates: this.#entries,
+      target: undefined,
+      isEligible: (candidate: Candidate) => this.#isEligible(candidate as PoolEntry),
+      random,
+    };
+    if (options.proxies !== undefined) {
+      for (const proxy of parseProxyList(options.proxies, { allowEmpty: true })) this.#addProxy(proxy);
+    }
+  }
+
+  /**
+   * A pool whose proxies come from `PROXIES` (comma or newline separated) or `PROXY_FILE`,
+   * in the environment or a `.env` file. Other options as for the constructor.
+   */
+  static fromEnv(options: Omit<ProxyPoolOptions, 'proxies'> & EnvOptions = {}): ProxyPool {
+    const { env, envFile, cwd, ...rest } = options;
+    return new ProxyPool({ ...rest, proxies: proxiesFromEnv({ env, envFile, cwd }) });
+  }
+
+  // ── membership ────────────────────────────────────────────────────────────
+
+  /** Adds a proxy (any accepted form). Adding one that is already there returns it unchanged. */
+  add(input: ProxyInput): Proxy {
+    this.#assertOpen();
+    return this.#addProxy(parseProxy(input));
+  }
+
+  /**
+   * Removes a proxy by `Proxy`, id or any accepted form. Leases of it in flight finish quietly;
+   * it is never picked again. Returns false when it was not in the pool.
+   */
+  remove(proxy: ProxyInput): boolean {
+    const entry = this.#entryOf(proxy);
+    if (!entry) return false;
+    entry.removed = true;
+    const last = this.#entries.pop()!;
+    if (last !== entry) {
+      this.#entries[entry.index] = last;
+      last.index = entry.index;
+    }
+    this.#byId.delete(entry.proxy.id);
+    this.#strategy.onRemoved?.(entry);
+    this.options.healthStore.delete(entry.proxy.id);
+    this.#targets.forgetProxy(entry.proxy.id);
+    this.#log.info({ proxy: entry.proxy.id }, 'proxy removed');
+    if (this.#events.has('proxyRemoved')) this.#emit('proxyRemoved', { proxy: entry.proxy });
+    return true;
+  }
+
+  has(proxy: ProxyInput): boolean {
+    return this.#entryOf(proxy) !== undefined;
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** The proxies, in the pool's order (a copy). */
+  get proxies(): Proxy[] {
+    return this.#entries.map((entry) => entry.proxy);
+  }
+
+  #addProxy(proxy: Proxy): Proxy {
+    const existing = this.#byId.get(proxy.id);
+    if (existing) return existing.proxy;
+    const now = this.options.clock.now();
+    const health = this.options.healthStore.open(proxy.id, now);
+    const entry = new PoolEntry(proxy, health, healthScore(health.stats, now, this.options.score), now);
+    entry.index = this.#entries.length;
+    this.#entries.push(entry);
+    this.#byId.set(proxy.id, entry);
+    this.#strategy.onAdded?.(entry);
+    this.#log.debug({ proxy: proxy.id }, 'proxy added');
+    if (this.#events.has('proxyAdded')) this.#emit('proxyAdded', { proxy });
+    this.#wake();
+    return proxy;
+  }
+
+  #entryOf(proxy: ProxyInput | undefined): PoolEntry | undefined {
+    if (proxy === undefined) return undefined;
+    if (typeof proxy === 'string') {
+      const byId = this.#byId.get(proxy);
+      if (byId) return byId;
+    }
+    try {
+      return this.#byId.get(parseProxy(proxy).id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ── picking ───────────────────────────────────────────────────────────────
+
+  /**
+   * Leases a proxy for one piece of work. Waits (bounded by `maxWaitMs` and the signal) while
+   * none is usable, waking as soon as one is: a breaker half-opens, a ban ends, a lease ends,
+   * a proxy is added. With `wait: false` it throws `NoProxyAvailableError` at once.
+   */
+  async acquire(options: AcquireOptions = {}): Promise<Lease> {
+    this.#assertOpen();
+    options.signal?.throwIfAborted();
+    const target = targetKey(options.target);
+    const exclude = idSet(options.exclude);
+    const lease = this.#tryLease(target, exclude);
+    if (lease) return lease;
+    const error = this.#noProxyError(target, exclude);
+    if (this.#events.has('exhausted')) this.#emit('exhausted', { target, nextAvailableAt: error.nextAvailableAt });
+    if (options.wait === false) throw error;
+    return this.#waitForLease(target, exclude, options);
+  }
+
+  /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
+  tryAcquire(options: PickOptions = {}): Lease | undefined {
+    this.#assertOpen();
+    return this.#tryLease(targetKey(options.target), idSet(options.exclude));
+  }
+
+  /**
+   * The seed's synchronous pick: a usable proxy, or undefined. It takes no lease: report what
+   * happened with `pool.report(proxy, outcome)`. Prefer `acquire` when work runs concurrently,
+   * since only leases count in-flight work and hold half-open trial slots.
+   */
+  getProxy(options: PickOptions = {}): Proxy | undefined {
+    if (this.#closed) return undefined;
+    const entry = this.#select(targetKey(options.target), idSet(options.exclude));
+    if (!entry) return undefined;
+    entry.uses++;
+    entry.health.lastUsedAt = this.#pickNow;
+    this.#strategy.onUpdated?.(entry);
+    return entry.proxy;
+  }
+
+  #select(target: string | undefined, exclude: ReadonlySet<string> | undefined): PoolEntry | undefined {
+    this.#pickNow = this.options.clock.now();
+    this.#pickExclude = exclude;
+    this.#pick.target = target;
+    return this.#strategy.pick(this.#pick) as PoolEntry | undefined;
+  }
+
+  #tryLease(target: string | undefined, exclude: ReadonlySet<string> | undefined): Lease | undefined {
+    const entry = this.#select(target, exclude);
+    if (!entry) return undefined;
+    if (!this.#isEligible(entry)) {
+      // A custom strategy returned something it should not have: refuse rather than break the breaker.
+      throw new ProxyPoolError(`the rotation strategy picked ${entry.proxy.id}, which is not eligible`);
+    }
+    const now = this.#pickNow;
+    const before = entry.health.breaker;
+    entry.health.breaker = onLease(before);
+    entry.inFlight++;
+    entry.uses++;
+    entry.health.lastUsedAt = now;
+    this.#strategy.onUpdated?.(entry);
+    return new Lease(this, { id: this.#nextLeaseId++, proxy: entry.proxy, target, acquiredAt: now, trial: before.state === 'half-open' });
+  }
+
+  #isEligible(entry: PoolEntry): boolean {
+    if (entry.removed) return false;
+    if (this.#pickExclude?.has(entry.proxy.id)) return false;
+    const now = this.#pickNow;
+    const health = entry.health;
+    if (health.breaker.state !== 'closed' && !admits(this.#advance(entry, now), this.options.breaker)) return false;
+    if (health.bans.size > 0 && isBanned(health.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
+    if (now - entry.scoredAt > SCORE_TTL_MS) this.#rescore(entry, now);
+    return true;
+  }
+
+  async #waitForLease(target: string | undefined, exclude: ReadonlySet<string> | undefined, options: AcquireOptions): Promise<Lease> {
+    const { clock } = this.options;
+    const deadline = clock.now() + (options.maxWaitMs ?? this.options.maxWaitMs);
+    for (;;) {
+      const now = clock.now();
+      const next = this.#nextAvailableAt(target, exclude, now);
+      if (now >= deadline) throw this.#noProxyError(target, exclude, `waited ${Math.round(options.maxWaitMs ?? this.options.maxWaitMs)} ms; `);
+      // Sleep until the earliest proxy is due (at least 1 ms: never spin), or until something changes.
+      const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY);
+      await this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, until - now)), options.signal);
+      this.#assertOpen();
+      const lease = this.#tryLease(target, exclude);
+      if (lease) return lease;
+    }
+  }
+
+  async #waitForChange(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    this.#waiters.add(wake);
+    try {
+      await this.options.clock.sleep(ms, signal ? AbortSignal.any([signal, woken.signal]) : woken.signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (!woken.signal.aborted) throw error;
+    } finally {
+      this.#waiters.delete(wake);
+    }
+  }
+
+  #wake(): void {
+    if (this.#waiters.size === 0) return;
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** When the earliest excluded-or-not proxy becomes usable for this target; undefined if none will by itself. */
+  #nextAvailableAt(target: string | undefined, exclude: ReadonlySet<string> | undefined, now: number): number | undefined {
+    let next: number | undefined;
+    const key = target ?? NO_TARGET;
+    for (const entry of this.#entries) {
+      if (exclude?.has(entry.proxy.id)) continue;
+      const breaker = this.#advance(entry, now);
+      let at = breaker.state === 'open' ? breaker.until : now;
+      if (breaker.state === 'half-open' && !admits(breaker, this.options.breaker)) continue; // frees up when a trial ends
+      const ban = entry.health.bans.get(key);
+      if (ban && ban.until > at) at = ban.until;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
+  }
+
+  #noProxyError(target: string | undefined, exclude: ReadonlySet<string> | undefined, prefix = ''): NoProxyAvailableError {
+    const now = this.options.clock.now();
+    let open = 0;
+    let trials = 0;
+    let banned = 0;
+    let excluded = 0;
+    for (const entry of this.#entries) {
+      if (exclude?.has(entry.proxy.id)) {
+        excluded++;
+        continue;
+      }
+      const breaker = this.#advance(entry, now);
+      if (breaker.state === 'open') open++;
+      else if (!admits(breaker, this.options.breaker)) trials++;
+      else if (isBanned(entry.health.bans.get(target ?? NO_TARGET), now)) banned++;
+    }
+    const next = this.#nextAvailableAt(target, exclude, now);
+    const parts = [
+      open && `${open} with an open breaker`,
+      trials && `${trials} half-open with their trial in flight`,
+      banned && `${banned} banned by ${target}`,
+      excluded && `${excluded} excluded`,
+    ].filter(Boolean);
+    const why = this.#entries.length === 0 ? 'the pool is empty' : `of ${this.#entries.length}: ${parts.join(', ')}`;
+    const when = next === undefined ? '' : ` The next one is usable in ${Math.max(0, Math.ceil((next - now) / 1000))} s.`;
+    return new NoProxyAvailableError(`${prefix}no proxy is usable${target ? ` for ${target}` : ''} (${why}).${when}`, {
+      nextAvailableAt: next,
+      target,
+    });
+  }
+
+  // ── outcomes ──────────────────────────────────────────────────────────────
+
+  /**
+   * Reports what happened through a proxy picked with `getProxy()` (or any proxy of the pool).
+   * Returns false when the proxy is not in the pool (it may have been removed meanwhile).
+   */
+  report(proxy: ProxyInput, outcome: Outcome, options: { target?: string | URL } = {}): boolean {
+    const entry = this.#entryOf(proxy);
+    if (!entry || this.#closed) return false;
+    this.#apply(entry, checkOutcome(outcome), targetKey(options.target), false);
+    this.#wake();
+    return true;
+  }
+
+  /** @internal — a lease ends here, exactly once. */
+  settle(lease: Lease, outcome: Outcome | undefined): boolean {
+    const entry = this.#byId.get(lease.proxy.id);
+    if (!entry || entry.proxy !== lease.proxy) return true; // removed while leased: finish quietly
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+    this.#strategy.onUpdated?.(entry);
+    if (this.#closed) return true;
+    if (outcome) this.#apply(entry, outcome, lease.target, lease.trial, lease.acquiredAt);
+    else this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
+    this.#wake();
+    return true;
+  }
+
+  #apply(entry: PoolEntry, outcome: Outcome, target: string | undefined, trial: boolean, acquiredAt?: number): void {
+    const now = this.options.clock.now();
+    const { health } = entry;
+    const key = target ?? NO_TARGET;
+    health.totals.requests++;
+    const latencyMs = outcome.latencyMs ?? (acquiredAt === undefined ? undefined : now - acquiredAt);
+    if (++this.#outcomesSincePrune >= 10_000) this.#prune(now);
+
+    if (outcome.ok) {
+      health.totals.successes++;
+      recordOutcome(health.stats, true, latencyMs, now, this.options.score);
+      health.consecutiveFailures = 0;
+      this.#setBreaker(entry, onSuccess(this.#advance(entry, now), now, this.options.breaker, trial), '');
+      this.#rescore(entry, now);
+      if (this.options.targetHealth.enabled) {
+        const { cameUp, charge } = this.#targets.onSuccess(key, entry.proxy.id, now);
+        if (cameUp) {
+          this.#log.info({ target: key }, 'target is up again');
+          if (this.#events.has('targetUp')) this.#emit('targetUp', { target: key, at: now });
+        }
+        for (const pending of charge) {
+          const other = this.#byId.get(pending.proxyId);
+          if (other) this.#charge(other, pending.payload, key, now);
+        }
+      }
+      if (this.#events.has('success')) this.#emit('success', { proxy: entry.proxy, target, latencyMs });
+      return;
+    }
+
+    const { kind } = outcome;
+    health.totals.failures++;
+    health.totals.byKind[kind] = (health.totals.byKind[kind] ?? 0) + 1;
+    const blame = blameOf(kind);
+    const payload: PendingPayload = { kind, status: outcome.status, retryAfterMs: outcome.retryAfterMs };
+    let verdict: ChargeVerdict;
+    if (blame === 'none' || blame === 'target') {
+      verdict = 'blameless';
+    } else if (this.options.targetHealth.enabled && isTargetSensitive(kind)) {
+      const judged = this.#targets.onFailure(key, { proxyId: entry.proxy.id, at: now, kind, payload }, now);
+      verdict = judged.verdict;
+      if (judged.wentDown) {
+        this.#log.warn({ target: key, proxy: entry.proxy.id, kind }, 'target is failing through several proxies: holding them blameless');
+        if (this.#events.has('targetDown')) this.#emit('targetDown', { target: key, at: now });
+      }
+    } else {
+      verdict = 'charged';
+    }
+    if (verdict === 'charged') this.#charge(entry, payload, key, now);
+    // Not charged (yet): the lease's half-open trial slot is free again.
+    else this.#setBreaker(entry, onRelease(this.#advance(entry, now), trial), '');
+    if (this.#events.has('failure')) {
+      this.#emit('failure', { proxy: entry.proxy, target, kind, blame, verdict, status: outcome.status, latencyMs });
+    }
+  }
+
+  /** A failure proven to be the proxy's: score, then a ban (per-target kinds) or the breaker. */
+  #charge(entry: PoolEntry, failure: PendingPayload, target: string, now: number): void {
+    if (entry.removed) return;
+    const { health } = entry;
+    recordOutcome(health.stats, false, undefined, now, this.options.score);
+    health.consecutiveFailures++;
+    const { kind } = failure;
+    if (isPerTarget(kind)) {
+      const banKind = kind as 'blocked' | 'rate_limited';
+      const ban = nextBan(health.bans.get(target), banKind, now, failure.retryAfterMs, this.options.bans, this.options.random);
+      health.bans.set(target, ban);
+      this.#log.info({ proxy: entry.proxy.id, target, kind, banMs: ban.until - now }, 'proxy banned for target');
+      if (this.#events.has('banned')) this.#emit('banned', { proxy: entry.proxy, target, kind: banKind, until: ban.until });
+    } else if (kind === 'proxy_auth') {
+      const reason = 'the proxy refused its credentials (407): check the username and password';
+      this.#setBreaker(entry, forceOpen(this.#advance(entry, now), now, this.options.breaker.authOpenMs, reason), reason);
+    } else {
+      const reason = `${health.consecutiveFailures} consecutive failures, the last ${kind}${failure.status ? ` (HTTP ${failure.status})` : ''}`;
+      this.#setBreaker(entry, onFailure(this.#advance(entry, now), now, this.options.breaker, this.options.random, reason), reason);
+    }
+    this.#rescore(entry, now);
+  }
+
+  #rescore(entry: PoolEntry, now: number): void {
+    entry.score = healthScore(entry.health.stats, now, this.options.score);
+    entry.scoredAt = now;
+  }
+
+  /** The breaker with time applied; announces open → half-open when it sees it. */
+  #advance(entry: PoolEntry, now: number): BreakerState {
+    const current = entry.health.breaker;
+    if (current.state !== 'open') return current;
+    const next = advance(current, now);
+    if (next !== current) this.#setBreaker(entry, next, '');
+    return next;
+  }
+
+  #setBreaker(entry: PoolEntry, next: BreakerState, reason: string): void {
+    const previous = entry.health.breaker;
+    entry.health.breaker = next;
+    if (previous.state === next.state && !(next.state === 'open' && previous !== next)) return;
+    const proxy = entry.proxy;
+    if (next.state === 'open') {
+      const openMs = next.until - next.openedAt;
+      this.#log.warn({ proxy: proxy.id, reason, openMs, from: previous.state }, 'breaker opened');
+      if (this.#events.has('breakerOpen')) this.#emit('breakerOpen', { proxy, reason: reason || next.reason, until: next.until, openMs });
+    } else if (next.state === 'half-open') {
+      this.#log.info({ proxy: proxy.id }, 'breaker half-open: trying the proxy again');
+      if (this.#events.has('breakerHalfOpen')) this.#emit('breakerHalfOpen', { proxy });
+    } else {
+      this.#log.info({ proxy: proxy.id }, 'breaker closed: the proxy works again');
+      if (this.#events.has('breakerClose')) this.#emit('breakerClose', { proxy });
+    }
+    this.#wake();
+  }
+
+  #prune(now: number): void {
+    this.#outcomesSincePrune = 0;
+    for (const entry of this.#entries) if (entry.health.bans.size > 0) pruneBans(entry.health.bans, now, this.options.bans);
+    this.#targets.prune(now);
+  }
+
+  // ── observing ─────────────────────────────────────────────────────────────
+
+  on<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  once<K extends keyof PoolEvents>(event: K, listener: PoolEvents[K]): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  #emit<K extends keyof PoolEvents>(event: K, payload: Parameters<PoolEvents[K]>[0]): void {
+    this.#events.emit(event, payload, (error) => this.#log.error({ err: error, event }, 'an event listener threw'));
+  }
+
+  /** What the pool knows of one proxy; undefined when it is not in the pool. */
+  getMetrics(proxy: ProxyInput): ProxyMetrics | undefined {
+    const entry = this.#entryOf(proxy);
+    if (!entry) return undefined;
+    const now = this.options.clock.now();
+    this.#advance(entry, now);
+    this.#rescore(entry, now);
+    return metricsOf(entry, now);
+  }
+
+  /** Every proxy's metrics plus pool totals. */
+  snapshot(): PoolSnapshot {
+    const now = this.options.clock.now();
+    const proxies = this.#entries.map((entry) => {
+      this.#advance(entry, now);
+      this.#rescore(entry, now);
+      return metricsOf(entry, now);
+    });
+    const totals = { requests: 0, successes: 0, failures: 0, inFlight: 0, closed: 0, open: 0, halfOpen: 0, banned: 0 };
+    for (const m of proxies) {
+      totals.requests += m.totalRequests;
+      totals.successes += m.successfulRequests;
+      totals.failures += m.failedRequests;
+      totals.inFlight += m.inFlight;
+      if (m.circuitState === 'closed') totals.closed++;
+      else if (m.circuitState === 'open') totals.open++;
+      else totals.halfOpen++;
+      if (m.bannedOn.length > 0) totals.banned++;
+    }
+    return { at: now, size: proxies.length, totals, downTargets: this.#targets.downTargets(), proxies };
+  }
+
+  /** Whether a target is failing through every proxy right now. */
+  isTargetDown(target: string | URL): boolean {
+    return this.#targets.isDown(targetKey(target) ?? NO_TARGET);
+  }
+
+  /** How long a job should pause before retrying this target (0 when it is not down). */
+  targetBackoffMs(target: string | URL | undefined): number {
+    return this.#targets.backoffMs(targetKey(target) ?? NO_TARGET, this.options.clock.now());
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal — things to stop at close (health checks). */
+  onClose(closer: () => void | Promise<void>): void {
+    this.#closers.push(closer);
+  }
+
+  /** Stops health checks and wakes waiting `acquire` calls (they throw `PoolClosedError`). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake();
+    await Promise.all(this.#closers.map((close) => close()));
+    this.#events.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new PoolClosedError('the pool is closed');
+  }
+
+  /** @internal */
+  get logger(): Logger {
+    return this.#log;
+  }
+
+  /** @internal — for the state saver and the health checker. */
+  entries(): readonly PoolEntry[] {
+    return this.#entries;
+  }
+}
+
+function idSet(exclude: Iterable<Proxy | string> | undefined): ReadonlySet<string> | undefined {
+  if (exclude === undefined) return undefined;
+  const ids = new Set<string>();
+  for (const item of exclude) ids.add(typeof item === 'string' ? item : item.id);
+  return ids.size === 0 ? undefined : ids;
+}
+

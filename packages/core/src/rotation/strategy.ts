@@ -1,0 +1,65 @@
+import type { Proxy } from '../proxy.js';
+
+/** What a rotation strategy sees of a proxy. */
+export interface Candidate {
+  readonly proxy: Proxy;
+  /** Health score in [0, 1], refreshed on every outcome and when it grows stale. */
+  readonly score: number;
+  /** Leases of this proxy not yet ended. */
+  readonly inFlight: number;
+  /** Leases handed out so far. */
+  readonly uses: number;
+  readonly lastUsedAt: number | undefined;
+}
+
+export interface PickContext {
+  /**
+   * Every proxy of the pool, usable or not, in a stable order (removal moves the last one
+   * into the gap). Do not copy it on every pick: use `isEligible` on the ones you look at.
+   */
+  readonly candidates: readonly Candidate[];
+  /** The target's key (registrable domain), when the caller named one. */
+  readonly target: string | undefined;
+  /** False for a proxy whose breaker is open (or half-open and full), that is banned for the target, excluded, or removed. */
+  isEligible(candidate: Candidate): boolean;
+  /** The pool's random source (seeded in tests). */
+  random(): number;
+}
+
+/**
+ * A rotation strategy: one method, `pick`, which returns an eligible candidate or undefined
+ * when there is none. The optional hooks let a strategy keep an index of its own.
+ */
+export interface RotationStrategy {
+  readonly name?: string;
+  pick(context: PickContext): Candidate | undefined;
+  /** A proxy joined the pool. */
+  onAdded?(candidate: Candidate): void;
+  /** A proxy left the pool. */
+  onRemoved?(candidate: Candidate): void;
+  /** A proxy's inFlight, uses or score changed. */
+  onUpdated?(candidate: Candidate): void;
+}
+
+/** The first eligible candidate at or after `start`, wrapping around; undefined if none. */
+export function scanFrom(context: PickContext, start: number): Candidate | undefined {
+  const { candidates } = context;
+  const n = candidates.length;
+  for (let i = 0; i < n; i++) {
+    const candidate = candidates[(start + i) % n]!;
+    if (context.isEligible(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Up to `tries` uniform draws; the first eligible one. O(1) while most of the pool is usable. */
+export function sampleEligible(context: PickContext, tries: number): Candidate | undefined {
+  const { candidates } = context;
+  const n = candidates.length;
+  if (n === 0) return undefined;
+  for (let i = 0; i < tries; i++) {
+    const candidate = candidates[Math.floor(context.random() * n)]!;
+    if (context.isEligible(candidate)) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,56 @@
+import { type Candidate, type PickContext, type RotationStrategy, scanFrom } from './strategy.js';
+
+const TRIES = 64;
+
+/**
+ * Picks proxies with probability proportional to `max(score, floor) ^ exponent`.
+ *
+ * Rejection sampling: draw a proxy uniformly, accept it with probability equal to its weight
+ * (weights are in [0, 1]). Exactly proportional, O(1) expected per pick, no index to keep up
+ * to date as scores change. When a pool is mostly unusable and the draws keep missing, an
+ * exact weighted scan takes over.
+ */
+export class WeightedRotation implements RotationStrategy {
+  readonly name = 'weighted';
+  readonly #exponent: number;
+  readonly #floor: number;
+
+  /**
+   * @param exponent sharpens the preference for healthy proxies (2: a proxy at 0.5 gets a quarter of the traffic of one at 1). @default 2
+   * @param floor the least weight, so that every usable proxy keeps some traffic and can recover. @default 0.02
+   */
+  constructor(options: { exponent?: number; floor?: number } = {}) {
+    this.#exponent = options.exponent ?? 2;
+    this.#floor = options.floor ?? 0.02;
+    if (!(this.#exponent > 0)) throw new RangeError('Expected `exponent` to be a positive number.');
+    if (!(this.#floor > 0 && this.#floor <= 1)) throw new RangeError('Expected `floor` to be in (0, 1].');
+  }
+
+  weight(candidate: Candidate): number {
+    return Math.max(candidate.score, this.#floor) ** this.#exponent;
+  }
+
+  pick(context: PickContext): Candidate | undefined {
+    const { candidates } = context;
+    const n = candidates.length;
+    if (n === 0) return undefined;
+    for (let i = 0; i < TRIES; i++) {
+      const candidate = candidates[Math.floor(context.random() * n)]!;
+      if (context.random() < this.weight(candidate) && context.isEligible(candidate)) return candidate;
+    }
+    return this.#scan(context) ?? scanFrom(context, 0);
+  }
+
+  #scan(context: PickContext): Candidate | undefined {
+    let total = 0;
+    for (const candidate of context.candidates) if (context.isEligible(candidate)) total += this.weight(candidate);
+    if (total <= 0) return undefined;
+    let r = context.random() * total;
+    for (const candidate of context.candidates) {
+      if (!context.isEligible(candidate)) continue;
+      r -= this.weight(candidate);
+      if (r < 0) return candidate;
+    }
+    return undefined;
+  }
+}
