@@ -28,7 +28,10 @@ interface Located {
  */
 export function redactProxyInput(input: string): string {
   const text = input.trim();
-  if (isProviderFormat(text)) return `${text.split(':').slice(0, 3).join(':')}:***`;
+  if (isProviderFormat(text)) {
+    const { host, port, user } = splitProviderFormat(text);
+    return `${host.includes(':') ? `[${host}]` : host}:${port}:${user}:***`;
+  }
   const at = text.lastIndexOf('@');
   if (at !== -1) {
     const schemeEnd = text.indexOf('://');
@@ -44,9 +47,27 @@ export function redactProxyInput(input: string): string {
 
 /** `host:port:user:pass`: at least four ':'-fields, the second a port number, no scheme, no brackets. */
 function isProviderFormat(text: string): boolean {
-  if (text.includes('://') || text.startsWith('[')) return false;
+  if (text.includes('://')) return false;
+  if (text.startsWith('[')) return /^\[[^\]]*\]:\d+:[^:]*:/.test(text);
   const fields = text.split(':');
   return fields.length >= 4 && /^\d+$/.test(fields[1] ?? '');
+}
+
+/** Splits host:port:user:pass (host possibly [ipv6]); the password keeps any ':' it has. */
+function splitProviderFormat(text: string): { host: string; port: string; user: string; pass: string } {
+  let host: string;
+  let rest: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    host = text.slice(1, close);
+    rest = text.slice(close + 2);
+  } else {
+    const colon = text.indexOf(':');
+    host = text.slice(0, colon);
+    rest = text.slice(colon + 1);
+  }
+  const [port = '', user = '', ...pass] = rest.split(':');
+  return { host, port, user, pass: pass.join(':') };
 }
 
 function fail(reason: string, input: string, where: Located): never {
@@ -135,9 +156,9 @@ function parseString(raw: string, where: Located): Proxy {
   let password: string | undefined;
   if (!schemeMatch && isProviderFormat(rest)) {
     // host:port:user:pass, the format most proxy providers export. The password may contain ':' or '@'.
-    const [host = '', port, user = '', ...pass] = rest.split(':');
+    const { host, port, user, pass } = splitProviderFormat(rest);
     username = decode(user, 'username', input, where);
-    password = decode(pass.join(':'), 'password', input, where);
+    password = decode(pass, 'password', input, where);
     if (username === '') fail('the username in host:port:user:pass is empty', input, where);
     return build(
       { protocol, host: checkHost(host, input, where), port: parsePort(port, input, where), username, password },

@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Candidate, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy } from '../src/index.js';
+import { FakeClock, seededRandom } from '../src/testing/index.js';
+import { fakePool, proxyList } from './helpers.js';
+
+function failUntilOpen(pool: ProxyPool, proxyId: string) {
+  for (let i = 0; i < 5; i++) pool.report(proxyId, { ok: false, kind: 'proxy_unreachable' });
+  expect(pool.getMetrics(proxyId)?.circuitState).toBe('open');
+}
+
+describe.each(ROTATION_NAMES)('rotation %s', (rotation) => {
+  it('skips open breakers, banned proxies for the target, excluded and removed proxies', async () => {
+    const { pool } = fakePool({ rotation, proxies: proxyList(6) });
+    const [a, b, c, d, e, f] = pool.proxies.map((p) => p.id) as [string, string, string, string, string, string];
+    failUntilOpen(pool, a);
+    pool.report(b, { ok: false, kind: 'blocked', status: 403 }, { target: 'https://shop.example/x' });
+    // The block is charged (and b banned) once another proxy proves the site up.
+    pool.report(e, { ok: true, latencyMs: 50 }, { target: 'https://shop.example/y' });
+    expect(pool.getMetrics(b)?.bannedOn).toEqual(['shop.example']);
+    pool.remove(c);
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const lease = await pool.acquire({ target: 'https://www.shop.example/item', exclude: [d] });
+      seen.add(lease.proxy.id);
+      lease.success({ latencyMs: 100 });
+    }
+    expect([...seen].sort()).toEqual([e, f].sort());
+    // b is banned for shop.example only: another site still gets it.
+    const other = new Set<string>();
+    for (let i = 0; i < 300; i++) other.add(pool.getProxy({ target: 'https://news.example/' })!.id);
+    expect(other.has(b)).toBe(true);
+    expect(other.has(a)).toBe(false);
+  });
+
+  it('never picks an open proxy while a closed one exists (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 30 }), fc.array(fc.nat(), { minLength: 1, maxLength: 29 }), fc.integer(), (n, toOpen, seed) => {
+        const pool = new ProxyPool({ proxies: proxyList(n), rotation, clock: new FakeClock(), random: seededRandom(seed) });
+        const ids = pool.proxies.map((p) => p.id);
+        const open = new Set(toOpen.map((i) => ids[i % n]!));
+        if (open.size === n) open.delete(ids[0]!);
+        for (const id of open) for (let i = 0; i < 5; i++) pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+        for (let i = 0; i < 3 * n; i++) {
+          const lease = pool.tryAcquire();
+          if (!lease || open.has(lease.proxy.id)) return false;
+          lease.release();
+        }
+        return true;
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('returns nothing when every proxy is unusable, and the error says why', async () => {
+    const { pool } = fakePool({ rotation, proxies: proxyList(2) });
+    for (const p of pool.proxies) failUntilOpen(pool, p.id);
+    expect(pool.getProxy()).toBeUndefined();
+    await expect(pool.acquire({ wait: false })).rejects.toThrow(/no proxy is usable \(of 2: 2 with an open breaker\)\. The next one is usable in (4[89]|[56]\d|7[0-2]) s/);
+  });
+});
+
+describe('round-robin', () => {
+  it('is fair: over k full turns every usable proxy is picked exactly k times (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 5 }), (n, turns) => {
+        const pool = new ProxyPool({ proxies: proxyList(n), rotation: 'round-robin', clock: new FakeClock() });
+        const counts = new Map<string, number>();
+        for (let i = 0; i < n * turns; i++) {
+          const id = pool.getProxy()!.id;
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+        }
+        return counts.size === n && [...counts.values()].every((c) => c === turns);
+      }),
+    );
+  });
+});
+
+describe('weighted', () => {
+  it('sends traffic in proportion to score², so healthy proxies get most of it', () => {
+    const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(2), seed: 11 });
+    const [good, poor] = pool.proxies.map((p) => p.id) as [string, string];
+    for (let i = 0; i < 20; i++) pool.report(good, { ok: true, latencyMs: 100 });
+    for (let i = 0; i < 4; i++) pool.report(poor, { ok: i % 2 === 0 ? true : false, kind: 'connection', latencyMs: 3_000 } as never);
+    const sGood = pool.getMetrics(good)!.healthScore;
+    const sPoor = pool.getMetrics(poor)!.healthScore;
+    let goodPicks = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) if (pool.getProxy()!.id === good) goodPicks++;
+    const expected = sGood ** 2 / (sGood ** 2 + sPoor ** 2);
+    expect(goodPicks / n).toBeCloseTo(expected, 1);
+    expect(goodPicks / n).toBeGreaterThan(0.7);
+  });
+});
+
+describe('least-used', () => {
+  it('prefers the proxy with the fewest leases in flight', async () => {
+    const { pool } = fakePool({ rotation: 'least-used', proxies: proxyList(3) });
+    const held = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    expect(new Set(held.map((l) => l.proxy.id)).size).toBe(3);
+    held[1]!.success();
+    const next = await pool.acquire();
+    expect(next.proxy.id).toBe(held[1]!.proxy.id);
+  });
+
+  it('spreads sequential use evenly', () => {
+    const { pool } = fakePool({ rotation: 'least-used', proxies: proxyList(7) });
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 70; i++) {
+      const lease = pool.tryAcquire()!;
+      counts.set(lease.proxy.id, (counts.get(lease.proxy.id) ?? 0) + 1);
+      lease.success();
+    }
+    expect([...counts.values()]).toEqual(Array(7).fill(10));
+  });
+});
+
+describe('power-of-two', () => {
+  it('avoids a loaded proxy and a sick one', async () => {
+    const { pool } = fakePool({ rotation: 'power-of-two', proxies: proxyList(2), seed: 5 });
+    const [a, b] = pool.proxies.map((p) => p.id) as [string, string];
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const lease = pool.tryAcquire({ exclude: [b] })!;
+      held.push(lease);
+    }
+    // a has 3 in flight, b none: b wins whenever both are drawn.
+    let bPicks = 0;
+    for (let i = 0; i < 200; i++) if (pool.getProxy()!.id === b) bPicks++;
+    expect(bPicks).toBeGreaterThan(100);
+    for (const l of held) l.success();
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('custom strategy', () => {
+  it('is an object with one method', async () => {
+    const lastFirst: RotationStrategy = {
+      pick({ candidates, isEligible }) {
+        for (let i = candidates.length - 1; i >= 0; i--) if (isEligible(candidates[i]!)) return candidates[i];
+        return undefined;
+      },
+    };
+    const { pool } = fakePool({ rotation: lastFirst, proxies: proxyList(3) });
+    expect((await pool.acquire()).proxy.id).toBe(pool.proxies[2]!.id);
+  });
+
+  it('cannot make the pool hand out an ineligible proxy', () => {
+    const bad: RotationStrategy = { pick: ({ candidates }) => candidates[0] as Candidate };
+    const { pool } = fakePool({ rotation: bad, proxies: proxyList(2) });
+    failUntilOpen(pool, pool.proxies[0]!.id);
+    expect(() => pool.tryAcquire()).toThrow(/not eligible/);
+  });
+
+  it('rejects what is not a strategy', () => {
+    expect(() => new ProxyPool({ rotation: 'fastest' as RotationName })).toThrow(/Expected `rotation` to be one of/);
+    expect(() => new ProxyPool({ rotation: {} as RotationStrategy })).toThrow(/pick\(context\)/);
+  });
+});
