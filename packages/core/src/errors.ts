@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   PoolClosedError: 'ERR_POOL_CLOSED',
   StateRestoreError: 'ERR_STATE_RESTORE',
   UnsupportedProxyError: 'ERR_UNSUPPORTED_PROXY',
+  AttemptFailedError: 'ERR_ATTEMPT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -20,7 +20,7 @@ export interface TargetHealthOptions {
   downAfterProxies: number;
   /** First pause before a job retries a down target; doubles while it stays down. @default 1_000 */
   backoffMs: number;
-  /** The cap on that pause. @default 30_000 */
+  /** The cap on that pause: a job retries a down target at least this often, so work resumes soon after it is back. @default 5_000 */
   maxBackoffMs: number;
   /** Pending failures kept per target; the oldest are dropped (uncharged) beyond it. @default 256 */
   maxPending: number;
@@ -31,7 +31,7 @@ export const DEFAULT_TARGET_HEALTH_OPTIONS: TargetHealthOptions = {
   windowMs: 60_000,
   downAfterProxies: 4,
   backoffMs: 1_000,
-  maxBackoffMs: 30_000,
+  maxBackoffMs: 5_000,
   maxPending: 256,
 };
 

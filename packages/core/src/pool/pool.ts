@@ -13,6 +13,7 @@ import { type ResolvedOptions, type ProxyPoolOptions, resolveOptions } from '../
 import { type FailureOutcome, type Outcome, checkOutcome } from '../outcome.js';
 import { type ProxyInput, parseProxy, parseProxyList } from '../parse.js';
 import type { Proxy } from '../proxy.js';
+import { type ExecuteOptions, type Task, executeWithRetry } from '../retry/execute.js';
 import { createRotation } from '../rotation/index.js';
 import type { Candidate, PickContext, RotationStrategy } from '../rotation/strategy.js';
 import { targetKey } from '../target.js';
@@ -325,6 +326,17 @@ export class ProxyPool implements LeaseOwner {
       nextAvailableAt: next,
       target,
     });
+  }
+
+  /**
+   * Runs `task(proxy, { attempt, signal, lease })` on a leased proxy and, when it fails in a
+   * way worth another proxy, again on a proxy not yet tried, with exponential backoff and
+   * jitter in between. Throws the task's own error for failures no other proxy would fix
+   * (`target_error`, `client`), and `RetriesExhaustedError` listing every attempt otherwise.
+   */
+  executeWithRetry<T>(task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
+    this.#assertOpen();
+    return executeWithRetry(this, task, options);
   }
 
   // ── outcomes ──────────────────────────────────────────────────────────────

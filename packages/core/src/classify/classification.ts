@@ -1,0 +1,38 @@
+import { ERROR_CODES, ProxyPoolError } from '../errors.js';
+import type { FailureKind } from '../failure-kinds.js';
+
+/** A failure kind with the evidence that goes with it. */
+export interface Classification {
+  kind: FailureKind;
+  status?: number | undefined;
+  retryAfterMs?: number | undefined;
+  /** Why this kind: the error code or rule that decided it (for logs and the guide's troubleshooting). */
+  evidence?: string | undefined;
+}
+
+/**
+ * Thrown (by adapters, or by your own task) to fail an attempt with a known kind, e.g.
+ * `throw new AttemptFailedError('blocked', { status: 403 })` when a page turns out to be a captcha.
+ */
+export class AttemptFailedError extends ProxyPoolError {
+  override readonly code = ERROR_CODES.AttemptFailedError;
+  override name = 'AttemptFailedError';
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: FailureKind, options: { status?: number; retryAfterMs?: number; message?: string; cause?: unknown } = {}) {
+    super(options.message ?? `attempt failed: ${kind}${options.status ? ` (HTTP ${options.status})` : ''}`, { cause: options.cause });
+    this.kind = kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** A classifier turns whatever a task threw into a failure kind; undefined means "ask the next one". */
+export type Classifier = (error: unknown) => Classification | FailureKind | undefined;
+
+export function normalizeClassification(result: Classification | FailureKind | undefined): Classification | undefined {
+  if (result === undefined) return undefined;
+  return typeof result === 'string' ? { kind: result } : result;
+}

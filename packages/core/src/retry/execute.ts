@@ -1,0 +1,181 @@
+import pRetry, { AbortError } from 'p-retry';
+import { type AttemptRecord, RetriesExhaustedError } from '../errors.js';
+import { isRetryable } from '../failure-kinds.js';
+import { type Classification, type Classifier, normalizeClassification } from '../classify/classification.js';
+import { classifyError } from '../classify/node-errors.js';
+import type { Lease } from '../lease.js';
+import type { ProxyPool } from '../pool/pool.js';
+import type { Proxy } from '../proxy.js';
+import { targetKey } from '../target.js';
+import { backoffDelay } from './backoff.js';
+
+export interface AttemptContext {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborted when the caller aborts or the deadline passes: pass it to whatever the task awaits. */
+  signal: AbortSignal;
+  /** The attempt's lease. End it yourself to report a more precise outcome; otherwise the pool does. */
+  lease: Lease;
+}
+
+export type Task<T> = (proxy: Proxy, context: AttemptContext) => Promise<T>;
+
+export interface ExecuteOptions {
+  /** The URL (or host) the job is for. */
+  target?: string | URL | undefined;
+  /** Attempts after the first. @default the pool's `retry.retries` */
+  retries?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** A bound on the whole job, retries and waits included, in ms. */
+  deadlineMs?: number | undefined;
+  /** Turns a thrown error into a failure kind; falls back to core's classifier when it returns undefined. */
+  classify?: Classifier | undefined;
+  /** Retry even kinds not worth another proxy (`target_error`), e.g. for a flaky site. @default false */
+  retryTargetErrors?: boolean | undefined;
+  /** Called after each failed attempt (for logs and progress displays). */
+  onFailedAttempt?: ((record: AttemptRecord) => void) | undefined;
+}
+
+class DeadlineError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * Runs `task` on a leased proxy, retrying on another proxy with backoff. The loop itself
+ * is p-retry's; what this adds is the choice of proxy, the classification of failures, and
+ * waits on the pool's clock (so that they run on fake time in tests and end on abort).
+ */
+export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
+  const { clock, random, retry } = pool.options;
+  const retries = options.retries ?? retry.retries;
+  if (!(Number.isInteger(retries) && retries >= 0)) throw new RangeError(`Expected \`retries\` to be a non-negative integer, got ${retries}.`);
+  const start = clock.now();
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : start + options.deadlineMs;
+
+  // One signal for the whole job: the caller's, or the deadline.
+  const job = new AbortController();
+  const onCallerAbort = () => job.abort(options.signal?.reason);
+  if (options.signal?.aborted) throw options.signal.reason;
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const deadlineTimer = new AbortController();
+  if (Number.isFinite(deadline)) {
+    clock.sleep(deadline - start, deadlineTimer.signal).then(
+      () => job.abort(new DeadlineError(`the job's deadline of ${options.deadlineMs} ms passed`)),
+      () => undefined,
+    );
+  }
+
+  const tried = new Set<string>();
+  const attempts: AttemptRecord[] = [];
+  let last: Classification | undefined;
+  let stoppedEarly = false;
+
+  const classify = (error: unknown): Classification =>
+    normalizeClassification(options.classify?.(error)) ?? classifyError(error);
+
+  const runAttempt = async (attempt: number): Promise<T> => {
+    const lease = await acquireUntried(pool, options.target, tried, job.signal, deadline);
+    tried.add(lease.proxy.id);
+    const attemptStart = clock.now();
+    try {
+      const result = await raceAbort(task(lease.proxy, { attempt, signal: job.signal, lease }), job.signal);
+      lease.success({ latencyMs: clock.now() - attemptStart });
+      return result;
+    } catch (error) {
+      if (job.signal.aborted) {
+        lease.release();
+        stoppedEarly = true;
+        throw new AbortError(asError(job.signal.reason));
+      }
+      const c = classify(error);
+      last = c;
+      lease.failure({ kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs: clock.now() - attemptStart });
+      const record: AttemptRecord = { attempt, proxyId: lease.proxy.id, kind: c.kind, cause: error, latencyMs: clock.now() - attemptStart };
+      attempts.push(record);
+      options.onFailedAttempt?.(record);
+      if (!isRetryable(c.kind) && !(options.retryTargetErrors && c.kind === 'target_error')) {
+        stoppedEarly = true;
+        throw new AbortError(asError(error));
+      }
+      throw asError(error);
+    }
+  };
+
+  try {
+    return await pRetry(runAttempt, {
+      retries,
+      minTimeout: 0, // the pause is ours (below), on the pool's clock
+      signal: job.signal,
+      shouldRetry: async ({ retriesConsumed }) => {
+        let delay = backoffDelay(retriesConsumed, retry, random);
+        if (last?.retryAfterMs !== undefined) delay = Math.max(delay, last.retryAfterMs);
+        const targetPause = pool.targetBackoffMs(options.target);
+        delay = Math.max(delay, targetPause);
+        if (clock.now() + delay >= deadline) return false;
+        await pauseUnlessTargetComesBack(pool, options.target, delay, job.signal, targetPause > 0);
+        return true;
+      },
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (stoppedEarly && !job.signal.aborted) throw error;
+    if (job.signal.aborted && attempts.length === 0) throw job.signal.reason;
+    if (attempts.length === 0) throw error; // no proxy could be leased: NoProxyAvailableError
+    const summary = attempts.map((a) => `${a.proxyId ?? '-'}: ${a.kind}`).join('; ');
+    const why = job.signal.aborted ? 'the deadline passed' : `${attempts.length} attempt${attempts.length === 1 ? '' : 's'} failed`;
+    throw new RetriesExhaustedError(`${why}${options.target ? ` for ${options.target}` : ''} (${summary})`, attempts);
+  } finally {
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    deadlineTimer.abort();
+  }
+}
+
+/** A proxy not yet tried in this job while one is usable; else any usable one; else wait for one. */
+async function acquireUntried(pool: ProxyPool, target: string | URL | undefined, tried: Set<string>, signal: AbortSignal, deadline: number): Promise<Lease> {
+  const fresh = pool.tryAcquire({ target, exclude: tried });
+  if (fresh) return fresh;
+  const any = pool.tryAcquire({ target });
+  if (any) return any;
+  const maxWaitMs = Math.min(pool.options.maxWaitMs, deadline - pool.options.clock.now());
+  return pool.acquire({ target, signal, maxWaitMs: Math.max(0, maxWaitMs) });
+}
+
+/** Sleeps on the pool's clock; a down target coming back ends the pause at once. */
+async function pauseUnlessTargetComesBack(pool: ProxyPool, target: string | URL | undefined, ms: number, signal: AbortSignal, watchTarget: boolean): Promise<void> {
+  if (ms <= 0) return;
+  if (!watchTarget || target === undefined) return pool.options.clock.sleep(ms, signal);
+  const key = targetKey(target);
+  const woken = new AbortController();
+  const off = pool.on('targetUp', (event) => {
+    if (event.target === key) woken.abort();
+  });
+  try {
+    await pool.options.clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
+  } catch (error) {
+    if (signal.aborted) throw error;
+  } finally {
+    off();
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
