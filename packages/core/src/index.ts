@@ -52,3 +52,4 @@ export { type ResponseEvidence, classifyResponse, looksLikeProxyAnswer, parseRet
 export { classifyError } from './classify/node-errors.js';
 export { backoffDelay } from './retry/backoff.js';
 export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
+export type { ProbeResult } from './healthcheck/health-checker.js';

@@ -37,6 +37,8 @@ export interface HealthCheckOptions {
   expectStatus?: number | readonly number[] | ((status: number) => boolean);
   /** Probe once right after the pool is built. @default false */
   runOnStart?: boolean;
+  /** Check the health-check URL's TLS certificate (turn off for a self-signed intranet target). @default true */
+  rejectUnauthorized?: boolean;
 }
 
 export interface ProxyPoolOptions {
@@ -166,6 +168,7 @@ export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
       timeoutMs: hc.timeoutMs ?? 5_000,
       concurrency: hc.concurrency ?? 10,
       runOnStart: hc.runOnStart ?? false,
+      rejectUnauthorized: hc.rejectUnauthorized ?? true,
       expectStatus: statusMatcher(hc.expectStatus),
     };
     number('healthCheck.intervalMs', healthCheck.intervalMs, { min: 1 });

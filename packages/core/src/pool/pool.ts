@@ -7,9 +7,11 @@ import { isBanned, nextBan, pruneBans } from '../health/bans.js';
 import { type BreakerState, admits, advance, forceOpen, onFailure, onLease, onRelease, onSuccess } from '../health/breaker.js';
 import { healthScore, recordOutcome } from '../health/score.js';
 import { TargetHealth } from '../health/target-health.js';
+import { type HealthCheckHost, HealthChecker, type ProbeResult } from '../healthcheck/health-checker.js';
+import { probe } from '../healthcheck/probe.js';
 import { Lease, type LeaseOwner } from '../lease.js';
 import { type PoolSnapshot, type ProxyMetrics, metricsOf } from '../metrics.js';
-import { type ResolvedOptions, type ProxyPoolOptions, resolveOptions } from '../options.js';
+import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { type FailureOutcome, type Outcome, checkOutcome } from '../outcome.js';
 import { type ProxyInput, parseProxy, parseProxyList } from '../parse.js';
 import type { Proxy } from '../proxy.js';
@@ -62,6 +64,7 @@ export class ProxyPool implements LeaseOwner {
   readonly #targets: TargetHealth<PendingPayload>;
   readonly #waiters = new Set<() => void>();
   readonly #closers: Array<() => void | Promise<void>> = [];
+  #checker: HealthChecker | undefined;
   #nextLeaseId = 1;
   #closed = false;
   #outcomesSincePrune = 0;
@@ -85,6 +88,11 @@ export class ProxyPool implements LeaseOwner {
     };
     if (options.proxies !== undefined) {
       for (const proxy of parseProxyList(options.proxies, { allowEmpty: true })) this.#addProxy(proxy);
+    }
+    const hc = this.options.healthCheck;
+    if (hc) {
+      this.#checker = this.#healthChecker(hc);
+      this.#checker.start(hc.runOnStart);
     }
   }
 
@@ -481,6 +489,49 @@ export class ProxyPool implements LeaseOwner {
     this.#outcomesSincePrune = 0;
     for (const entry of this.#entries) if (entry.health.bans.size > 0) pruneBans(entry.health.bans, now, this.options.bans);
     this.#targets.prune(now);
+  }
+
+  // ── health checks ─────────────────────────────────────────────────────────
+
+  /**
+   * Probes every proxy once now (through a real request to the health-check URL) and feeds
+   * the outcomes into the pool. Uses the `healthCheck` options, or those given here.
+   */
+  async checkHealth(options?: HealthCheckOptions): Promise<ProbeResult[]> {
+    this.#assertOpen();
+    if (options) return this.#healthChecker(resolveOptions({ healthCheck: options }).healthCheck!).checkAll();
+    if (!this.#checker) throw new TypeError('Expected a `healthCheck: { url }` option (on the pool, or passed to checkHealth).');
+    return this.#checker.checkAll();
+  }
+
+  #healthChecker(hc: NonNullable<ResolvedOptions['healthCheck']>): HealthChecker {
+    const host: HealthCheckHost = {
+      get proxies() {
+        return pool.proxies;
+      },
+      get closed() {
+        return pool.closed;
+      },
+      reportProbe: (proxy, outcome, url) => this.#reportProbe(proxy, outcome, url),
+      sleep: (ms, signal) => this.options.clock.sleep(ms, signal, { unref: true }),
+    };
+    const pool = this;
+    const checker = new HealthChecker(host, hc, probe);
+    this.#closers.push(() => checker.stop());
+    return checker;
+  }
+
+  #reportProbe(proxy: Proxy, outcome: Outcome, url: string): void {
+    const entry = this.#byId.get(proxy.id);
+    if (!entry || entry.proxy !== proxy || this.#closed) return;
+    const now = this.options.clock.now();
+    const breaker = this.#advance(entry, now);
+    // A probe that gets through an open breaker's proxy is the trial a user job need not risk.
+    if (outcome.ok && breaker.state === 'open') {
+      this.#setBreaker(entry, { state: 'half-open', since: now, trials: 0, successes: 0, streak: breaker.streak }, '');
+    }
+    this.#apply(entry, outcome, targetKey(url), false);
+    this.#wake();
   }
 
   // ── observing ─────────────────────────────────────────────────────────────

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProxyFarm } from '../../../e2e/src/farm/index.js';
+import { ProxyPool } from '../src/index.js';
+
+// Real probes through real local HTTP proxies against a local target.
+describe('active health checks', () => {
+  let farm: ProxyFarm;
+  beforeAll(async () => {
+    farm = await ProxyFarm.start({
+      proxies: [
+        { name: 'good', mode: 'good' },
+        { name: 'refusing', mode: 'refuse' },
+        { name: 'hanging', mode: 'hang' },
+        { name: 'auth-ok', mode: 'good', credentials: { username: 'u', password: 'right' } },
+        { name: 'auth-wrong', mode: 'good', credentials: { username: 'u', password: 'right' }, listedCredentials: { username: 'u', password: 'wrong' } },
+      ],
+      sites: [{}, { https: true }],
+    });
+  });
+  afterAll(() => farm.close());
+
+  it('probes every proxy through a real request and classifies what it finds', async () => {
+    const pool = new ProxyPool({ proxies: farm.urls, healthCheck: { url: farm.site.url('/page/1', 'health.test'), timeoutMs: 1_000 } });
+    const results = await pool.checkHealth();
+    const byName = Object.fromEntries(results.map((r) => [farm.byId(r.proxy.id)!.name, r.outcome]));
+    expect(byName.good).toMatchObject({ ok: true });
+    expect(byName['auth-ok']).toMatchObject({ ok: true });
+    expect(byName.refusing).toMatchObject({ ok: false, kind: 'proxy_unreachable' });
+    expect(byName.hanging).toMatchObject({ ok: false, kind: 'timeout' });
+    expect(byName['auth-wrong']).toMatchObject({ ok: false, kind: 'proxy_auth' });
+    expect(pool.getMetrics(farm.proxy('auth-wrong').id)!.circuitState).toBe('open');
+    expect(pool.getMetrics(farm.proxy('good').id)!.successfulRequests).toBe(1);
+    await pool.close();
+  });
+
+  it('probes https targets through CONNECT tunnels', async () => {
+    const pool = new ProxyPool({ proxies: [farm.proxy('good').url, farm.proxy('auth-wrong').url] });
+    const results = await pool.checkHealth({ url: farm.sites[1]!.url('/page/2', 'secure.test'), rejectUnauthorized: false, timeoutMs: 2_000 });
+    expect(results.map((r) => r.outcome.ok).sort()).toEqual([false, true]);
+    expect(results.find((r) => !r.outcome.ok)!.outcome).toMatchObject({ kind: 'proxy_auth', status: 407 });
+    await pool.close();
+  });
+
+  it('brings a proxy with an open breaker back when probes get through', async () => {
+    const pool = new ProxyPool({ proxies: [farm.proxy('good').url], healthCheck: { url: farm.site.url('/page/1', 'health.test') } });
+    const id = farm.proxy('good').id;
+    for (let i = 0; i < 5; i++) pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+    expect(pool.getMetrics(id)!.circuitState).toBe('open');
+    await pool.checkHealth();
+    expect(pool.getMetrics(id)!.circuitState).toBe('half-open');
+    await pool.checkHealth();
+    expect(pool.getMetrics(id)!.circuitState).toBe('closed');
+    await pool.close();
+  });
+
+  it('runs on its interval, never overlaps probes of one proxy, respects concurrency, and stops at close', async () => {
+    const site = farm.site;
+    site.maxActive = 0;
+    site.maxActivePerProxy = 0;
+    const goodUrls = [farm.proxy('good').url, farm.proxy('auth-ok').url];
+    const extra = await Promise.all([farm.addProxy({ mode: 'good' }), farm.addProxy({ mode: 'good' })]);
+    const pool = new ProxyPool({
+      proxies: [...goodUrls, ...extra.map((p) => p.url)],
+      healthCheck: { url: site.url('/slow/150', 'health.test'), intervalMs: 100, timeoutMs: 2_000, concurrency: 2, runOnStart: true },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    // A round asked for by hand while the timer's round runs skips the proxies being probed.
+    await Promise.all([pool.checkHealth(), pool.checkHealth()]);
+    await new Promise((r) => setTimeout(r, 800));
+    const rounds = pool.getMetrics(farm.proxy('good').id)!.totalRequests;
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(site.maxActive).toBeLessThanOrEqual(2 + 2); // the timer's round and the manual ones, 2 each at most
+    expect(site.maxActivePerProxy).toBe(1);
+    await pool.close();
+    const after = pool.snapshot().totals.requests;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pool.snapshot().totals.requests).toBe(after);
+  });
+
+  it('only ever runs `concurrency` probes at once', async () => {
+    const site = farm.site;
+    site.maxActive = 0;
+    const extra = await Promise.all(Array.from({ length: 6 }, () => farm.addProxy({ mode: 'good' })));
+    const pool = new ProxyPool({ proxies: extra.map((p) => p.url) });
+    await pool.checkHealth({ url: site.url('/slow/100', 'health.test'), concurrency: 3 });
+    expect(site.maxActive).toBe(3);
+    await pool.close();
+  });
+});
