@@ -53,3 +53,4 @@ export { classifyError } from './classify/node-errors.js';
 export { backoffDelay } from './retry/backoff.js';
 export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
+export { type PoolState, type SavedHealth, parseState } from './state.js';

@@ -18,6 +18,7 @@ import type { Proxy } from '../proxy.js';
 import { type ExecuteOptions, type Task, executeWithRetry } from '../retry/execute.js';
 import { createRotation } from '../rotation/index.js';
 import type { Candidate, PickContext, RotationStrategy } from '../rotation/strategy.js';
+import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js';
 import { targetKey } from '../target.js';
 import { PoolEntry } from './entry.js';
 import type { ChargeVerdict, PoolEvents } from './events.js';
@@ -532,6 +533,49 @@ export class ProxyPool implements LeaseOwner {
     }
     this.#apply(entry, outcome, targetKey(url), false);
     this.#wake();
+  }
+
+  // ── saved health ──────────────────────────────────────────────────────────
+
+  /** What the pool has learned (scores, breakers, bans), keyed by proxy id, without passwords. */
+  toJSON(): PoolState {
+    const proxies: PoolState['proxies'] = {};
+    for (const entry of this.#entries) proxies[entry.proxy.id] = saveHealth(entry.health);
+    return { version: 1, savedAt: this.options.clock.now(), proxies };
+  }
+
+  /**
+   * Restores what a pool learned before (from `toJSON()`, as an object or JSON text). Proxies
+   * of the state that are not in this pool are ignored; proxies of the pool not in the state
+   * keep what they have. Malformed state throws `StateRestoreError` and changes nothing.
+   */
+  restore(state: PoolState | string): { restored: number; ignored: number } {
+    const parsed = parseState(state);
+    let restored = 0;
+    let ignored = 0;
+    const now = this.options.clock.now();
+    for (const [id, saved] of Object.entries(parsed.proxies)) {
+      const entry = this.#byId.get(id);
+      if (!entry) {
+        ignored++;
+        continue;
+      }
+      applyHealth(entry.health, saved);
+      this.#rescore(entry, now);
+      this.#strategy.onUpdated?.(entry);
+      restored++;
+    }
+    this.#log.info({ restored, ignored }, 'health restored');
+    this.#wake();
+    return { restored, ignored };
+  }
+
+  /** A pool built with `options` that starts from a saved state. */
+  static restore(state: PoolState | string, options: ProxyPoolOptions = {}): ProxyPool {
+    const parsed = parseState(state);
+    const pool = new ProxyPool(options);
+    pool.restore(parsed);
+    return pool;
   }
 
   // ── observing ─────────────────────────────────────────────────────────────
