@@ -1,6 +1,9 @@
 import { type FailureReport, type Outcome, type SuccessReport, checkOutcome } from './outcome.js';
 import type { Proxy } from './proxy.js';
 
+/** @internal — where the pool keeps its own record of the leased proxy, so that ending a lease needs no lookup. */
+export const LEASE_ENTRY: unique symbol = Symbol('proxy-pool.lease-entry');
+
 /** The pool's side of a lease: how the lease hands back its one outcome. */
 export interface LeaseOwner {
   settle(lease: Lease, outcome: Outcome | undefined): boolean;
@@ -21,22 +24,24 @@ export class Lease {
   readonly trial: boolean;
   readonly #owner: LeaseOwner;
   #ended = false;
+  /** @internal */
+  [LEASE_ENTRY]: unknown;
 
-  constructor(owner: LeaseOwner, fields: { id: number; proxy: Proxy; target: string | undefined; acquiredAt: number; trial: boolean }) {
+  constructor(owner: LeaseOwner, id: number, proxy: Proxy, target: string | undefined, acquiredAt: number, trial: boolean) {
     this.#owner = owner;
-    this.id = fields.id;
-    this.proxy = fields.proxy;
-    this.target = fields.target;
-    this.acquiredAt = fields.acquiredAt;
-    this.trial = fields.trial;
+    this.id = id;
+    this.proxy = proxy;
+    this.target = target;
+    this.acquiredAt = acquiredAt;
+    this.trial = trial;
   }
 
   get ended(): boolean {
     return this.#ended;
   }
 
-  success(report: SuccessReport = {}): boolean {
-    return this.#end({ ok: true, ...report });
+  success(report?: SuccessReport): boolean {
+    return this.#end({ ok: true, latencyMs: report?.latencyMs });
   }
 
   failure(report: FailureReport): boolean {

@@ -33,17 +33,18 @@ export interface ProxyMetrics {
 
 export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
   const { health } = entry;
-  const { totals, stats, breaker } = health;
+  const { breaker } = health;
+  const stats = health;
   const bannedOn: string[] = [];
   for (const [target, ban] of health.bans) if (isBanned(ban, now)) bannedOn.push(target);
   return {
     proxy: entry.proxy.id,
-    successRate: totals.requests === 0 ? 0 : totals.successes / totals.requests,
+    successRate: health.totalRequests === 0 ? 0 : health.totalSuccesses / health.totalRequests,
     healthScore: entry.score,
     avgResponseTime: stats.latencyMs ?? 0,
-    totalRequests: totals.requests,
-    successfulRequests: totals.successes,
-    failedRequests: totals.failures,
+    totalRequests: health.totalRequests,
+    successfulRequests: health.totalSuccesses,
+    failedRequests: health.totalFailures,
     consecutiveFailures: health.consecutiveFailures,
     consecutiveSuccesses: stats.consecutiveSuccesses,
     circuitState: breaker.state,
@@ -52,7 +53,7 @@ export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
     lastUsedAt: health.lastUsedAt,
     lastSuccessAt: stats.lastSuccessAt,
     lastFailureAt: stats.lastFailureAt,
-    failuresByKind: { ...totals.byKind },
+    failuresByKind: { ...health.failuresByKind },
     bannedOn,
   };
 }

@@ -17,27 +17,45 @@ export interface SavedHealth {
   breaker: BreakerState;
   bans: Record<string, Ban>;
   consecutiveFailures: number;
-  totals: HealthRecord['totals'];
+  totals: { requests: number; successes: number; failures: number; byKind: Partial<Record<FailureKind, number>> };
 }
 
 export function saveHealth(record: HealthRecord): SavedHealth {
   return {
-    stats: { ...record.stats },
+    stats: {
+      successes: record.successes,
+      failures: record.failures,
+      decayedAt: record.decayedAt,
+      latencyMs: record.latencyMs,
+      lastSuccessAt: record.lastSuccessAt,
+      lastFailureAt: record.lastFailureAt,
+      consecutiveSuccesses: record.consecutiveSuccesses,
+    },
     breaker: { ...record.breaker },
     bans: Object.fromEntries(record.bans),
     consecutiveFailures: record.consecutiveFailures,
-    totals: { ...record.totals, byKind: { ...record.totals.byKind } },
+    totals: { requests: record.totalRequests, successes: record.totalSuccesses, failures: record.totalFailures, byKind: { ...record.failuresByKind } },
   };
 }
 
 /** Copies saved health into a live record (after `parseState` has checked it). */
 export function applyHealth(record: HealthRecord, saved: SavedHealth): void {
-  record.stats = { ...saved.stats };
+  const { stats } = saved;
+  record.successes = stats.successes;
+  record.failures = stats.failures;
+  record.decayedAt = stats.decayedAt;
+  record.latencyMs = stats.latencyMs ?? undefined;
+  record.lastSuccessAt = stats.lastSuccessAt ?? undefined;
+  record.lastFailureAt = stats.lastFailureAt ?? undefined;
+  record.consecutiveSuccesses = stats.consecutiveSuccesses;
   // In-flight work did not survive the restart: a half-open breaker starts with no trial out.
   record.breaker = saved.breaker.state === 'half-open' ? { ...saved.breaker, trials: 0 } : { ...saved.breaker };
   record.bans = new Map(Object.entries(saved.bans));
   record.consecutiveFailures = saved.consecutiveFailures;
-  record.totals = { ...saved.totals, byKind: { ...saved.totals.byKind } };
+  record.totalRequests = saved.totals.requests;
+  record.totalSuccesses = saved.totals.successes;
+  record.totalFailures = saved.totals.failures;
+  record.failuresByKind = { ...saved.totals.byKind };
 }
 
 class Checker {

@@ -8,6 +8,25 @@ import { parse } from 'tldts';
  */
 export function targetKey(target: string | URL | undefined): string | undefined {
   if (target === undefined || target === '') return undefined;
+  if (typeof target !== 'string') return computeKey(target);
+  // Parsing a URL and looking up the public-suffix list costs microseconds; a crawl asks
+  // about the same few sites over and over (with different paths), so remember by authority.
+  const authority = AUTHORITY.exec(target)?.[1] ?? target;
+  const cached = cache.get(authority);
+  if (cached !== undefined) return cached;
+  const key = computeKey(target);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(authority, key);
+  return key;
+}
+
+/** `scheme://authority` up to the path; the scheme matters for default ports, so it stays in. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i;
+
+const CACHE_SIZE = 4_096;
+const cache = new Map<string, string>();
+
+function computeKey(target: string | URL): string {
   let url: URL;
   try {
     url = typeof target === 'string' ? new URL(target.includes('://') ? target : `http://${target}`) : target;

@@ -1,28 +1,62 @@
 import type { FailureKind } from '../failure-kinds.js';
 import type { Ban } from './bans.js';
 import { type BreakerState, closedBreaker } from './breaker.js';
-import { type ScoreStats, emptyScoreStats } from './score.js';
+import type { ScoreStats } from './score.js';
 
-/** Everything the pool has learned about one proxy. Keyed by proxy id; holds no password. */
-export interface HealthRecord {
-  stats: ScoreStats;
+/**
+ * Everything the pool has learned about one proxy. Keyed by proxy id; holds no password.
+ * The score's statistics sit in the record itself (it is a `ScoreStats`) rather than in
+ * objects of their own: every outcome updates them, and at 100,000 proxies each extra
+ * object touched per outcome is a cache miss.
+ */
+export interface HealthRecord extends ScoreStats {
   breaker: BreakerState;
   /** Per-target bans, by target key. */
   bans: Map<string, Ban>;
   /** Charged failures in a row (successes reset it). */
   consecutiveFailures: number;
   /** Every reported outcome, charged or not. */
-  totals: { requests: number; successes: number; failures: number; byKind: Partial<Record<FailureKind, number>> };
+  totalRequests: number;
+  totalSuccesses: number;
+  totalFailures: number;
+  failuresByKind: Partial<Record<FailureKind, number>>;
   lastUsedAt: number | undefined;
+}
+
+/**
+ * Most proxies are never banned and never fail in some kinds: they share these empty
+ * containers until their first ban or failure (an empty Map alone costs ~200 bytes a proxy).
+ * Never mutate them: replace them first (`ownBans`, `ownFailuresByKind`).
+ */
+const NO_BANS: Map<string, Ban> = new Map();
+const NO_FAILURES: Partial<Record<FailureKind, number>> = Object.freeze({});
+
+export function ownBans(record: HealthRecord): Map<string, Ban> {
+  if (record.bans === NO_BANS) record.bans = new Map();
+  return record.bans;
+}
+
+export function ownFailuresByKind(record: HealthRecord): Partial<Record<FailureKind, number>> {
+  if (record.failuresByKind === NO_FAILURES) record.failuresByKind = {};
+  return record.failuresByKind;
 }
 
 export function newHealthRecord(now: number): HealthRecord {
   return {
-    stats: emptyScoreStats(now),
+    successes: 0,
+    failures: 0,
+    decayedAt: now,
+    latencyMs: undefined,
+    lastSuccessAt: undefined,
+    lastFailureAt: undefined,
+    consecutiveSuccesses: 0,
     breaker: closedBreaker(now),
-    bans: new Map(),
+    bans: NO_BANS,
     consecutiveFailures: 0,
-    totals: { requests: 0, successes: 0, failures: 0, byKind: {} },
+    totalRequests: 0,
+    totalSuccesses: 0,
+    totalFailures: 0,
+    failuresByKind: NO_FAILURES,
     lastUsedAt: undefined,
   };
 }

@@ -99,7 +99,10 @@ export interface ScoreFactors {
   consistency: number;
 }
 
-export function scoreFactors(stats: ScoreStats, now: number, options: ScoreOptions): ScoreFactors {
+// Reused by healthScore, which runs on every outcome: no allocation on the hot path.
+const scratch: ScoreFactors = { successRate: 0, responseTime: 0, recency: 0, consistency: 0 };
+
+export function scoreFactors(stats: ScoreStats, now: number, options: ScoreOptions, into?: ScoreFactors): ScoreFactors {
   const factor = decayFactor(stats, now, options.halfLifeMs);
   const s = stats.successes * factor;
   const f = stats.failures * factor;
@@ -117,11 +120,16 @@ export function scoreFactors(stats: ScoreStats, now: number, options: ScoreOptio
     stats.lastSuccessAt === undefined && stats.lastFailureAt === undefined
       ? 0.5
       : Math.min(stats.consecutiveSuccesses, options.consistencyTarget) / options.consistencyTarget;
-  return { successRate, responseTime, recency, consistency };
+  if (!into) return { successRate, responseTime, recency, consistency };
+  into.successRate = successRate;
+  into.responseTime = responseTime;
+  into.recency = recency;
+  into.consistency = consistency;
+  return into;
 }
 
 export function healthScore(stats: ScoreStats, now: number, options: ScoreOptions): number {
-  const f = scoreFactors(stats, now, options);
+  const f = scoreFactors(stats, now, options, scratch);
   const w = options.weights;
   const total = w.successRate + w.responseTime + w.recency + w.consistency;
   const score =

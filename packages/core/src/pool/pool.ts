@@ -4,12 +4,13 @@ import { blameOf, isPerTarget, isTargetSensitive } from '../failure-kinds.js';
 import { type EnvOptions, proxiesFromEnv } from '../env.js';
 import { TypedEvents } from '../events.js';
 import { isBanned, nextBan, pruneBans } from '../health/bans.js';
+import { ownBans, ownFailuresByKind } from '../health/record.js';
 import { type BreakerState, admits, advance, forceOpen, onFailure, onLease, onRelease, onSuccess } from '../health/breaker.js';
 import { healthScore, recordOutcome } from '../health/score.js';
 import { TargetHealth } from '../health/target-health.js';
 import { type HealthCheckHost, HealthChecker, type ProbeResult } from '../healthcheck/health-checker.js';
 import { probe } from '../healthcheck/probe.js';
-import { Lease, type LeaseOwner } from '../lease.js';
+import { LEASE_ENTRY, Lease, type LeaseOwner } from '../lease.js';
 import { type PoolSnapshot, type ProxyMetrics, metricsOf } from '../metrics.js';
 import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { type FailureOutcome, type Outcome, checkOutcome } from '../outcome.js';
@@ -123,12 +124,13 @@ export class ProxyPool implements LeaseOwner {
     if (!entry) return false;
     entry.removed = true;
     const last = this.#entries.pop()!;
+    this.#strategy.onRemoved?.(entry);
     if (last !== entry) {
       this.#entries[entry.index] = last;
       last.index = entry.index;
+      this.#strategy.onUpdated?.(last);
     }
     this.#byId.delete(entry.proxy.id);
-    this.#strategy.onRemoved?.(entry);
     this.options.healthStore.delete(entry.proxy.id);
     this.#targets.forgetProxy(entry.proxy.id);
     this.#log.info({ proxy: entry.proxy.id }, 'proxy removed');
@@ -154,7 +156,7 @@ export class ProxyPool implements LeaseOwner {
     if (existing) return existing.proxy;
     const now = this.options.clock.now();
     const health = this.options.healthStore.open(proxy.id, now);
-    const entry = new PoolEntry(proxy, health, healthScore(health.stats, now, this.options.score), now);
+    const entry = new PoolEntry(proxy, health, healthScore(health, now, this.options.score), now);
     entry.index = this.#entries.length;
     this.#entries.push(entry);
     this.#byId.set(proxy.id, entry);
@@ -185,17 +187,22 @@ export class ProxyPool implements LeaseOwner {
    * none is usable, waking as soon as one is: a breaker half-opens, a ban ends, a lease ends,
    * a proxy is added. With `wait: false` it throws `NoProxyAvailableError` at once.
    */
-  async acquire(options: AcquireOptions = {}): Promise<Lease> {
-    this.#assertOpen();
-    options.signal?.throwIfAborted();
-    const target = targetKey(options.target);
-    const exclude = idSet(options.exclude);
-    const lease = this.#tryLease(target, exclude);
-    if (lease) return lease;
-    const error = this.#noProxyError(target, exclude);
-    if (this.#events.has('exhausted')) this.#emit('exhausted', { target, nextAvailableAt: error.nextAvailableAt });
-    if (options.wait === false) throw error;
-    return this.#waitForLease(target, exclude, options);
+  acquire(options: AcquireOptions = {}): Promise<Lease> {
+    try {
+      this.#assertOpen();
+      options.signal?.throwIfAborted();
+      const target = targetKey(options.target);
+      const exclude = idSet(options.exclude);
+      // The common case stays off the async machinery: one resolved promise, no await.
+      const lease = this.#tryLease(target, exclude);
+      if (lease) return Promise.resolve(lease);
+      const error = this.#noProxyError(target, exclude);
+      if (this.#events.has('exhausted')) this.#emit('exhausted', { target, nextAvailableAt: error.nextAvailableAt });
+      if (options.wait === false) return Promise.reject(error);
+      return this.#waitForLease(target, exclude, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
@@ -234,22 +241,23 @@ export class ProxyPool implements LeaseOwner {
       throw new ProxyPoolError(`the rotation strategy picked ${entry.proxy.id}, which is not eligible`);
     }
     const now = this.#pickNow;
-    const before = entry.health.breaker;
-    entry.health.breaker = onLease(before);
+    const trial = entry.circuit === 'half-open';
+    if (trial) entry.health.breaker = onLease(entry.health.breaker);
     entry.inFlight++;
     entry.uses++;
     entry.health.lastUsedAt = now;
     this.#strategy.onUpdated?.(entry);
-    return new Lease(this, { id: this.#nextLeaseId++, proxy: entry.proxy, target, acquiredAt: now, trial: before.state === 'half-open' });
+    const lease = new Lease(this, this.#nextLeaseId++, entry.proxy, target, now, trial);
+    lease[LEASE_ENTRY] = entry;
+    return lease;
   }
 
   #isEligible(entry: PoolEntry): boolean {
     if (entry.removed) return false;
     if (this.#pickExclude?.has(entry.proxy.id)) return false;
     const now = this.#pickNow;
-    const health = entry.health;
-    if (health.breaker.state !== 'closed' && !admits(this.#advance(entry, now), this.options.breaker)) return false;
-    if (health.bans.size > 0 && isBanned(health.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
+    if (entry.circuit !== 'closed' && !admits(this.#advance(entry, now), this.options.breaker)) return false;
+    if (entry.hasBans && isBanned(entry.health.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#rescore(entry, now);
     return true;
   }
@@ -358,20 +366,23 @@ export class ProxyPool implements LeaseOwner {
     const entry = this.#entryOf(proxy);
     if (!entry || this.#closed) return false;
     this.#apply(entry, checkOutcome(outcome), targetKey(options.target), false);
+    this.#strategy.onUpdated?.(entry);
     this.#wake();
     return true;
   }
 
   /** @internal — a lease ends here, exactly once. */
   settle(lease: Lease, outcome: Outcome | undefined): boolean {
-    const entry = this.#byId.get(lease.proxy.id);
-    if (!entry || entry.proxy !== lease.proxy) return true; // removed while leased: finish quietly
+    const entry = lease[LEASE_ENTRY] as PoolEntry;
+    if (entry.removed) return true; // removed while leased: finish quietly
     entry.inFlight = Math.max(0, entry.inFlight - 1);
+    if (!this.#closed) {
+      if (outcome) this.#apply(entry, outcome, lease.target, lease.trial, lease.acquiredAt);
+      else this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
+    }
+    // After the outcome: a strategy that indexes scores sees the new one.
     this.#strategy.onUpdated?.(entry);
-    if (this.#closed) return true;
-    if (outcome) this.#apply(entry, outcome, lease.target, lease.trial, lease.acquiredAt);
-    else this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
-    this.#wake();
+    if (this.#waiters.size > 0) this.#wake();
     return true;
   }
 
@@ -379,15 +390,25 @@ export class ProxyPool implements LeaseOwner {
     const now = this.options.clock.now();
     const { health } = entry;
     const key = target ?? NO_TARGET;
-    health.totals.requests++;
+    health.totalRequests++;
     const latencyMs = outcome.latencyMs ?? (acquiredAt === undefined ? undefined : now - acquiredAt);
-    if (++this.#outcomesSincePrune >= 10_000) this.#prune(now);
+    if (entry.hasBans) {
+      pruneBans(health.bans, now, this.options.bans);
+      entry.hasBans = health.bans.size > 0;
+    }
+    if (++this.#outcomesSincePrune >= 10_000) {
+      this.#outcomesSincePrune = 0;
+      this.#targets.prune(now);
+    }
 
     if (outcome.ok) {
-      health.totals.successes++;
-      recordOutcome(health.stats, true, latencyMs, now, this.options.score);
+      health.totalSuccesses++;
+      recordOutcome(health, true, latencyMs, now, this.options.score);
+      // A closed breaker with no failure to forget has nothing to learn from a success.
+      if (entry.circuit !== 'closed' || health.consecutiveFailures !== 0) {
+        this.#setBreaker(entry, onSuccess(this.#advance(entry, now), now, this.options.breaker, trial), '');
+      }
       health.consecutiveFailures = 0;
-      this.#setBreaker(entry, onSuccess(this.#advance(entry, now), now, this.options.breaker, trial), '');
       this.#rescore(entry, now);
       if (this.options.targetHealth.enabled) {
         const { cameUp, charge } = this.#targets.onSuccess(key, entry.proxy.id, now);
@@ -405,8 +426,9 @@ export class ProxyPool implements LeaseOwner {
     }
 
     const { kind } = outcome;
-    health.totals.failures++;
-    health.totals.byKind[kind] = (health.totals.byKind[kind] ?? 0) + 1;
+    health.totalFailures++;
+    const byKind = ownFailuresByKind(health);
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
     const blame = blameOf(kind);
     const payload: PendingPayload = { kind, status: outcome.status, retryAfterMs: outcome.retryAfterMs };
     let verdict: ChargeVerdict;
@@ -434,13 +456,14 @@ export class ProxyPool implements LeaseOwner {
   #charge(entry: PoolEntry, failure: PendingPayload, target: string, now: number): void {
     if (entry.removed) return;
     const { health } = entry;
-    recordOutcome(health.stats, false, undefined, now, this.options.score);
+    recordOutcome(health, false, undefined, now, this.options.score);
     health.consecutiveFailures++;
     const { kind } = failure;
     if (isPerTarget(kind)) {
       const banKind = kind as 'blocked' | 'rate_limited';
       const ban = nextBan(health.bans.get(target), banKind, now, failure.retryAfterMs, this.options.bans, this.options.random);
-      health.bans.set(target, ban);
+      ownBans(health).set(target, ban);
+      entry.hasBans = true;
       this.#log.info({ proxy: entry.proxy.id, target, kind, banMs: ban.until - now }, 'proxy banned for target');
       if (this.#events.has('banned')) this.#emit('banned', { proxy: entry.proxy, target, kind: banKind, until: ban.until });
     } else if (kind === 'proxy_auth') {
@@ -454,7 +477,7 @@ export class ProxyPool implements LeaseOwner {
   }
 
   #rescore(entry: PoolEntry, now: number): void {
-    entry.score = healthScore(entry.health.stats, now, this.options.score);
+    entry.score = healthScore(entry.health, now, this.options.score);
     entry.scoredAt = now;
   }
 
@@ -470,6 +493,7 @@ export class ProxyPool implements LeaseOwner {
   #setBreaker(entry: PoolEntry, next: BreakerState, reason: string): void {
     const previous = entry.health.breaker;
     entry.health.breaker = next;
+    entry.circuit = next.state;
     if (previous.state === next.state && !(next.state === 'open' && previous !== next)) return;
     const proxy = entry.proxy;
     if (next.state === 'open') {
@@ -484,12 +508,6 @@ export class ProxyPool implements LeaseOwner {
       if (this.#events.has('breakerClose')) this.#emit('breakerClose', { proxy });
     }
     this.#wake();
-  }
-
-  #prune(now: number): void {
-    this.#outcomesSincePrune = 0;
-    for (const entry of this.#entries) if (entry.health.bans.size > 0) pruneBans(entry.health.bans, now, this.options.bans);
-    this.#targets.prune(now);
   }
 
   // ── health checks ─────────────────────────────────────────────────────────
@@ -561,6 +579,8 @@ export class ProxyPool implements LeaseOwner {
         continue;
       }
       applyHealth(entry.health, saved);
+      entry.circuit = entry.health.breaker.state;
+      entry.hasBans = entry.health.bans.size > 0;
       this.#rescore(entry, now);
       this.#strategy.onUpdated?.(entry);
       restored++;

@@ -10,6 +10,8 @@ export interface Candidate {
   /** Leases handed out so far. */
   readonly uses: number;
   readonly lastUsedAt: number | undefined;
+  /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
+  readonly index: number;
 }
 
 export interface PickContext {
@@ -37,7 +39,7 @@ export interface RotationStrategy {
   onAdded?(candidate: Candidate): void;
   /** A proxy left the pool. */
   onRemoved?(candidate: Candidate): void;
-  /** A proxy's inFlight, uses or score changed. */
+  /** A proxy's inFlight, uses, score or index changed. */
   onUpdated?(candidate: Candidate): void;
 }
 

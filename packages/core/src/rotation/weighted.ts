@@ -14,6 +14,12 @@ export class WeightedRotation implements RotationStrategy {
   readonly name = 'weighted';
   readonly #exponent: number;
   readonly #floor: number;
+  /**
+   * Weights by candidate index, kept up to date through the pool's hooks: sampling reads this
+   * compact array rather than a scattered object per draw (at 100,000 proxies, a cache miss each).
+   */
+  #weights = new Float64Array(64);
+  #indexed = false;
 
   /**
    * @param exponent sharpens the preference for healthy proxies (2: a proxy at 0.5 gets a quarter of the traffic of one at 1). @default 2
@@ -30,13 +36,34 @@ export class WeightedRotation implements RotationStrategy {
     return Math.max(candidate.score, this.#floor) ** this.#exponent;
   }
 
+  onAdded(candidate: Candidate): void {
+    this.#indexed = true;
+    this.onUpdated(candidate);
+  }
+
+  onUpdated(candidate: Candidate): void {
+    const i = candidate.index;
+    if (i < 0) return;
+    if (i >= this.#weights.length) {
+      const grown = new Float64Array(Math.max(i + 1, this.#weights.length * 2));
+      grown.set(this.#weights);
+      this.#weights = grown;
+    }
+    this.#weights[i] = this.weight(candidate);
+  }
+
   pick(context: PickContext): Candidate | undefined {
     const { candidates } = context;
     const n = candidates.length;
     if (n === 0) return undefined;
+    const weights = this.#indexed ? this.#weights : undefined;
     for (let i = 0; i < TRIES; i++) {
-      const candidate = candidates[Math.floor(context.random() * n)]!;
-      if (context.random() < this.weight(candidate) && context.isEligible(candidate)) return candidate;
+      const index = Math.floor(context.random() * n);
+      const w = weights ? weights[index]! : this.weight(candidates[index]!);
+      if (context.random() < w) {
+        const candidate = candidates[index]!;
+        if (context.isEligible(candidate)) return candidate;
+      }
     }
     return this.#scan(context) ?? scanFrom(context, 0);
   }

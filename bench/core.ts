@@ -1,0 +1,102 @@
+/**
+ * Pick-and-report throughput and memory per proxy, per rotation strategy, at 10, 1,000 and
+ * 100,000 proxies, beside a naive baseline (scan every proxy per pick) measured in the same
+ * run. Prints ratios, not verdicts: numbers vary between machines, ratios much less.
+ *
+ *   pnpm bench            (from the repository root)
+ */
+import { ProxyPool, ROTATION_NAMES, type RotationName } from '@proxy-pool/core';
+
+const SIZES = [10, 1_000, 100_000];
+const CYCLES = 400_000;
+const TARGET = 'https://shop.example/item';
+
+function proxies(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080`);
+}
+
+/** The baseline: every pick filters the whole pool for usable proxies, then takes one at random. */
+class NaivePool {
+  readonly items: { id: string; open: boolean; banned: Set<string>; inFlight: number; ok: number; fail: number }[];
+  constructor(n: number) {
+    this.items = proxies(n).map((id) => ({ id, open: false, banned: new Set(), inFlight: 0, ok: 0, fail: 0 }));
+  }
+  acquire(target: string) {
+    const usable = this.items.filter((p) => !p.open && !p.banned.has(target));
+    const item = usable[Math.floor(Math.random() * usable.length)]!;
+    item.inFlight++;
+    return item;
+  }
+  success(item: NaivePool['items'][number]) {
+    item.inFlight--;
+    item.ok++;
+  }
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function cyclesPerSecond(pool: ProxyPool, cycles: number): Promise<number> {
+  // Warm up, then time.
+  for (let i = 0; i < 20_000; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < cycles; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return cycles / seconds;
+}
+
+function naiveCyclesPerSecond(n: number): number {
+  const pool = new NaivePool(n);
+  const cycles = Math.max(200, Math.min(CYCLES, Math.round(2e8 / n / 20)));
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < cycles; i++) pool.success(pool.acquire(TARGET));
+  return cycles / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function heapPerProxy(rotation: RotationName, n: number): number {
+  const list = proxies(n);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const pool = new ProxyPool({ proxies: list, rotation });
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (pool.size !== n) throw new Error('pool size mismatch');
+  return (after - before) / n;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+async function main(): Promise<void> {
+  if (!(globalThis as { gc?: unknown }).gc) console.warn('(run with --expose-gc for memory numbers)');
+  console.log(`acquire + report cycles per second (${fmt(CYCLES)} cycles each, one process, ${new Date().toISOString()})\n`);
+  const naive = new Map(SIZES.map((n) => [n, naiveCyclesPerSecond(n)]));
+  console.log(`baseline (naive scan per pick): ${SIZES.map((n) => `${fmt(n)} proxies: ${fmt(naive.get(n)!)}/s`).join(', ')}\n`);
+  const header = ['strategy', ...SIZES.map((n) => `${fmt(n)} proxies`), 'cost 100k/10', 'vs naive @100k', 'heap/proxy @100k'];
+  const rows: string[][] = [];
+  for (const rotation of ROTATION_NAMES) {
+    const rates: number[] = [];
+    for (const n of SIZES) {
+      const pool = new ProxyPool({ proxies: proxies(n), rotation });
+      rates.push(await cyclesPerSecond(pool, CYCLES));
+      await pool.close();
+      gc();
+    }
+    const heap = heapPerProxy(rotation, 100_000);
+    rows.push([
+      rotation,
+      ...rates.map((r) => `${fmt(r)}/s`),
+      `${(rates[0]! / rates[2]!).toFixed(2)}×`,
+      `${(rates[2]! / naive.get(100_000)!).toFixed(0)}×`,
+      `${fmt(heap)} B`,
+    ]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  console.log('\ncost 100k/10: time per cycle at 100,000 proxies over time per cycle at 10 (target ≤ 2×).');
+}
+
+await main();
