@@ -7,7 +7,7 @@ import { type FarmRegistry, resolveFarmHost } from './registry.js';
  * - `good`: forwards plain requests and CONNECT tunnels
  * - `slow`: like good, after `delayMs` (default 1,500)
  * - `hang`: accepts connections and never answers
- * - `reset`: accepts and resets every connection (TCP RST)
+ * - `reset`: resets every connection (TCP RST) when the request arrives
  * - `refuse`: nothing listens on its port (connection refused)
  * - `error502`: answers every request itself with 502 (and every CONNECT)
  * - `garbage`: answers bytes that are not HTTP
@@ -22,8 +22,8 @@ export interface ProxySpec {
   failRate?: number;
   /** Credentials the proxy demands (407 without them). */
   credentials?: { username: string; password: string };
-  /** Credentials written into the proxy list (to test wrong ones). @default `credentials` */
-  listedCredentials?: { username: string; password: string };
+  /** Credentials written into the proxy list (to test wrong ones); `null` lists none. @default `credentials` */
+  listedCredentials?: { username: string; password: string } | null;
   /** After this many requests the proxy dies: its port refuses connections from then on. */
   dieAfter?: number;
   /** Refuses connections until this many ms after start, then works as its mode says. */
@@ -79,14 +79,14 @@ export class FarmProxy {
 
   /** `http://[user:pass@]127.0.0.1:port`, as a pool takes it. */
   get url(): string {
-    const creds = this.spec.listedCredentials ?? this.spec.credentials;
+    const creds = this.spec.listedCredentials === undefined ? this.spec.credentials : this.spec.listedCredentials;
     const auth = creds ? `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@` : '';
     return `http://${auth}127.0.0.1:${this.#port}`;
   }
 
   /** The pool's id for this proxy. */
   get id(): string {
-    const creds = this.spec.listedCredentials ?? this.spec.credentials;
+    const creds = this.spec.listedCredentials === undefined ? this.spec.credentials : this.spec.listedCredentials;
     return `http://${creds ? `${encodeURIComponent(creds.username)}@` : ''}127.0.0.1:${this.#port}`;
   }
 
@@ -125,7 +125,8 @@ export class FarmProxy {
     socket.on('error', () => undefined);
     const { mode } = this.spec;
     if (mode === 'reset' || (mode === 'flaky' && this.#random() < (this.spec.failRate ?? 0.5))) {
-      socket.resetAndDestroy();
+      // Reset once the request's bytes arrive, as a proxy that crashes mid-request does.
+      socket.once('data', () => socket.resetAndDestroy());
     } else if (mode === 'garbage') {
       socket.end('SSH-2.0-OpenSSH_9.0 not http at all\r\n\r\n');
     }
@@ -183,7 +184,13 @@ export class FarmProxy {
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, 'x-farm-proxy': this.name };
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
-    const upstream = httpRequest({ host: ip, port: Number(url.port) || 80, method: req.method, path: `${url.pathname}${url.search}`, headers });
+    const upstream = httpRequest({
+      host: ip,
+      port: Number(url.port) || 80,
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+    });
     upstream.on('response', (response) => {
       res.writeHead(response.statusCode ?? 502, response.headers);
       response.pipe(res);

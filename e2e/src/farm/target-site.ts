@@ -24,7 +24,16 @@ function testCertificate(): Promise<{ key: string; cert: string }> {
   certificate ??= generate([{ name: 'commonName', value: 'farm.test' }], {
     days: 2,
     keySize: 2048,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: '*.test' }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: '*.test' },
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   } as never).then((pems: { private: string; cert: string }) => ({ key: pems.private, cert: pems.cert }));
   return certificate;
 }
@@ -40,7 +49,8 @@ function testCertificate(): Promise<{ key: string; cert: string }> {
 export class TargetSite {
   readonly https: boolean;
   readonly seen: SeenRequest[] = [];
-  down = false;
+  #down = false;
+  #port = 0;
   /** Requests being answered now, and the most there have been at once (overall and through one proxy). */
   active = 0;
   maxActive = 0;
@@ -55,10 +65,6 @@ export class TargetSite {
     this.https = https;
     this.#registry = registry;
     server.on('connection', (socket: Socket) => {
-      if (this.down) {
-        socket.destroy();
-        return;
-      }
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -69,11 +75,29 @@ export class TargetSite {
     const server = options.https ? createHttpsServer(await testCertificate()) : createHttpServer();
     server.keepAliveTimeout = 1_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new TargetSite(server, options.https ?? false, options.registry);
+    const site = new TargetSite(server, options.https ?? false, options.registry);
+    site.#port = (server.address() as AddressInfo).port;
+    return site;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#port;
+  }
+
+  /** A down site refuses connections on its port, as a crashed server does; `false` brings it back on the same port. */
+  get down(): boolean {
+    return this.#down;
+  }
+
+  set down(value: boolean) {
+    if (value === this.#down) return;
+    this.#down = value;
+    if (value) {
+      for (const socket of this.#sockets) socket.destroy();
+      this.#server.close();
+    } else {
+      this.#server.listen(this.#port, '127.0.0.1');
+    }
   }
 
   /** The URL of a path on this site under a `.test` host name (which only the farm's proxies resolve). */
@@ -150,6 +174,7 @@ export class TargetSite {
 
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
+    if (!this.#server.listening) return;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }

@@ -34,7 +34,9 @@ export function proxiesFromEnv(options: EnvOptions = {}): Proxy[] {
     }
     return parseProxyList(text, { source: path });
   }
-  throw new ProxyParseError('no proxies configured: set PROXIES (comma or newline separated) or PROXY_FILE (a file, one proxy per line), in the environment or in .env');
+  throw new ProxyParseError(
+    'no proxies configured: set PROXIES (comma or newline separated) or PROXY_FILE (a file, one proxy per line), in the environment or in .env',
+  );
 }
 
 function readEnvFile(envFile: string | false, cwd: string): Record<string, string> {

@@ -54,3 +54,4 @@ export { backoffDelay } from './retry/backoff.js';
 export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';
+export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js';

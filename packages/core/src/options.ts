@@ -73,7 +73,7 @@ export interface ResolvedOptions {
   bans: BanOptions;
   score: ScoreOptions;
   targetHealth: TargetHealthOptions;
-  healthCheck: Required<Omit<HealthCheckOptions, 'expectStatus'>> & { expectStatus: (status: number) => boolean } | undefined;
+  healthCheck: (Required<Omit<HealthCheckOptions, 'expectStatus'>> & { expectStatus: (status: number) => boolean }) | undefined;
   maxWaitMs: number;
   logger: Logger;
   clock: Clock;

@@ -160,11 +160,7 @@ function parseString(raw: string, where: Located): Proxy {
     username = decode(user, 'username', input, where);
     password = decode(pass, 'password', input, where);
     if (username === '') fail('the username in host:port:user:pass is empty', input, where);
-    return build(
-      { protocol, host: checkHost(host, input, where), port: parsePort(port, input, where), username, password },
-      input,
-      where,
-    );
+    return build({ protocol, host: checkHost(host, input, where), port: parsePort(port, input, where), username, password }, input, where);
   }
   const at = rest.lastIndexOf('@');
   if (at !== -1) {
@@ -178,13 +174,13 @@ function parseString(raw: string, where: Located): Proxy {
 
   const { host, port, rest: extra } = splitHostPort(rest, input, where);
   if (extra.length > 0) {
-    fail(extra.length === 1 && at === -1 ? 'host:port:user needs a password too (host:port:user:pass)' : 'too many ":" after the port', input, where);
+    fail(
+      extra.length === 1 && at === -1 ? 'host:port:user needs a password too (host:port:user:pass)' : 'too many ":" after the port',
+      input,
+      where,
+    );
   }
-  return build(
-    { protocol, host: checkHost(host, input, where), port: parsePort(port, input, where), username, password },
-    input,
-    where,
-  );
+  return build({ protocol, host: checkHost(host, input, where), port: parsePort(port, input, where), username, password }, input, where);
 }
 
 /**
@@ -232,16 +228,16 @@ export function parseProxyList(text: string | readonly ProxyInput[], options: { 
   };
   if (typeof text === 'string') {
     const lines = text.split(/\r?\n/);
-    lines.forEach((rawLine, index) => {
+    for (const [index, rawLine] of lines.entries()) {
       const line = stripComment(rawLine).trim();
-      if (line === '') return;
+      if (line === '') continue;
       for (const item of line.split(',')) {
         if (item.trim() === '') continue;
         add(parseProxy(item, { line: index + 1, source: options.source }));
       }
-    });
+    }
   } else if (Array.isArray(text)) {
-    text.forEach((item, index) => add(parseProxy(item, { line: index + 1, source: options.source ?? 'the proxies array' })));
+    for (const [index, item] of text.entries()) add(parseProxy(item, { line: index + 1, source: options.source ?? 'the proxies array' }));
   } else {
     throw new ProxyParseError(`expected a string or an array of proxies, got ${typeof text}`);
   }

@@ -27,7 +27,13 @@ export class Proxy {
   readonly server: string;
   readonly #password: string | undefined;
 
-  constructor(fields: { protocol: ProxyProtocol; host: string; port: number; username?: string | undefined; password?: string | undefined }) {
+  constructor(fields: {
+    protocol: ProxyProtocol;
+    host: string;
+    port: number;
+    username?: string | undefined;
+    password?: string | undefined;
+  }) {
     this.protocol = fields.protocol;
     this.host = fields.host;
     this.port = fields.port;
@@ -35,9 +41,7 @@ export class Proxy {
     this.#password = fields.password || undefined;
     const hostPart = this.host.includes(':') ? `[${this.host}]` : this.host;
     this.server = `${this.protocol}://${hostPart}:${this.port}`;
-    this.id = this.username
-      ? `${this.protocol}://${encodeURIComponent(this.username)}@${hostPart}:${this.port}`
-      : this.server;
+    this.id = this.username ? `${this.protocol}://${encodeURIComponent(this.username)}@${hostPart}:${this.port}` : this.server;
     Object.freeze(this);
   }
 

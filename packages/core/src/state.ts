@@ -34,7 +34,12 @@ export function saveHealth(record: HealthRecord): SavedHealth {
     breaker: { ...record.breaker },
     bans: Object.fromEntries(record.bans),
     consecutiveFailures: record.consecutiveFailures,
-    totals: { requests: record.totalRequests, successes: record.totalSuccesses, failures: record.totalFailures, byKind: { ...record.failuresByKind } },
+    totals: {
+      requests: record.totalRequests,
+      successes: record.totalSuccesses,
+      failures: record.totalFailures,
+      byKind: { ...record.failuresByKind },
+    },
   };
 }
 
@@ -69,13 +74,15 @@ class Checker {
 }
 
 function object(value: unknown, c: Checker): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) c.fail(`expected an object, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    c.fail(`expected an object, got ${value === null ? 'null' : typeof value}`);
   return value as Record<string, unknown>;
 }
 
 function num(value: unknown, c: Checker, { min = 0, optional = false } = {}): number | undefined {
   if (optional && (value === undefined || value === null)) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) c.fail(`expected a finite number ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
+    c.fail(`expected a finite number ≥ ${min}, got ${JSON.stringify(value)}`);
   return value as number;
 }
 
@@ -127,7 +134,10 @@ function checkSaved(value: unknown, c: Checker): SavedHealth {
   for (const key of ['requests', 'successes', 'failures']) num(totals[key], c.at('totals').at(key));
   const byKind = object(totals.byKind, c.at('totals').at('byKind'));
   for (const [kind, n] of Object.entries(byKind)) {
-    if (!FAILURE_KINDS.includes(kind as FailureKind)) c.at('totals').at('byKind').fail(`unknown failure kind ${JSON.stringify(kind)}`);
+    if (!FAILURE_KINDS.includes(kind as FailureKind))
+      c.at('totals')
+        .at('byKind')
+        .fail(`unknown failure kind ${JSON.stringify(kind)}`);
     num(n, c.at('totals').at('byKind').at(kind));
   }
   return o as unknown as SavedHealth;

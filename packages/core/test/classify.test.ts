@@ -28,7 +28,9 @@ describe('classifyError', () => {
   });
 
   it('keeps the Retry-After of a 429', () => {
-    expect(classifyError(Object.assign(new Error('x'), { response: { status: 429, headers: { 'retry-after': '7' } } })).retryAfterMs).toBe(7_000);
+    expect(classifyError(Object.assign(new Error('x'), { response: { status: 429, headers: { 'retry-after': '7' } } })).retryAfterMs).toBe(
+      7_000,
+    );
   });
 });
 

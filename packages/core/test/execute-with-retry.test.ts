@@ -35,7 +35,10 @@ describe('executeWithRetry', () => {
   });
 
   it('backs off exponentially with jitter between attempts, on the pool clock', async () => {
-    const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80', '10.0.0.2:80'], retry: { retries: 3, minDelayMs: 1_000, factor: 2, jitter: true } });
+    const { pool, clock } = fakePool({
+      proxies: ['10.0.0.1:80', '10.0.0.2:80'],
+      retry: { retries: 3, minDelayMs: 1_000, factor: 2, jitter: true },
+    });
     const times: number[] = [];
     const job = pool.executeWithRetry(
       async () => {
@@ -59,7 +62,9 @@ describe('executeWithRetry', () => {
     const error = (await drive(
       clock,
       pool.executeWithRetry(async (proxy) => {
-        throw proxy.id.endsWith('1:80') ? Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) : new Error('net::ERR_TUNNEL_CONNECTION_FAILED at https://shop.example');
+        throw proxy.id.endsWith('1:80')
+          ? Object.assign(new Error('x'), { code: 'ETIMEDOUT' })
+          : new Error('net::ERR_TUNNEL_CONNECTION_FAILED at https://shop.example');
       }),
     ).catch((e: unknown) => e)) as RetriesExhaustedError;
     expect(error.code).toBe('ERR_RETRIES_EXHAUSTED');
@@ -85,7 +90,10 @@ describe('executeWithRetry', () => {
     ).catch((e: unknown) => e);
     expect(error).toBe(notFound);
     expect(calls).toBe(1);
-    const bug = await drive(clock, pool.executeWithRetry(async () => (undefined as never as { x: number }).x)).catch((e: unknown) => e);
+    const bug = await drive(
+      clock,
+      pool.executeWithRetry(async () => (undefined as never as { x: number }).x),
+    ).catch((e: unknown) => e);
     expect(bug).toBeInstanceOf(TypeError);
   });
 

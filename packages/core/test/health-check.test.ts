@@ -12,7 +12,12 @@ describe('active health checks', () => {
         { name: 'refusing', mode: 'refuse' },
         { name: 'hanging', mode: 'hang' },
         { name: 'auth-ok', mode: 'good', credentials: { username: 'u', password: 'right' } },
-        { name: 'auth-wrong', mode: 'good', credentials: { username: 'u', password: 'right' }, listedCredentials: { username: 'u', password: 'wrong' } },
+        {
+          name: 'auth-wrong',
+          mode: 'good',
+          credentials: { username: 'u', password: 'right' },
+          listedCredentials: { username: 'u', password: 'wrong' },
+        },
       ],
       sites: [{}, { https: true }],
     });
@@ -35,7 +40,11 @@ describe('active health checks', () => {
 
   it('probes https targets through CONNECT tunnels', async () => {
     const pool = new ProxyPool({ proxies: [farm.proxy('good').url, farm.proxy('auth-wrong').url] });
-    const results = await pool.checkHealth({ url: farm.sites[1]!.url('/page/2', 'secure.test'), rejectUnauthorized: false, timeoutMs: 2_000 });
+    const results = await pool.checkHealth({
+      url: farm.sites[1]!.url('/page/2', 'secure.test'),
+      rejectUnauthorized: false,
+      timeoutMs: 2_000,
+    });
     expect(results.map((r) => r.outcome.ok).sort()).toEqual([false, true]);
     expect(results.find((r) => !r.outcome.ok)!.outcome).toMatchObject({ kind: 'proxy_auth', status: 407 });
     await pool.close();

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Proxy, ProxyParseError, parseProxy, parseProxyList } from '../src/index.js';
+import { type Proxy, ProxyParseError, parseProxy, parseProxyList } from '../src/index.js';
 
 const SECRET = 's3cr3t-P@ss';
 

@@ -52,28 +52,31 @@ describe('leases', () => {
 
   it('never let in-flight counts go negative or leak, whatever the order of events (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('acquire'), fc.nat({ max: 50 }), fc.constant('remove'), fc.constant('add')), { maxLength: 200 }), (ops) => {
-        const pool = new ProxyPool({ proxies: proxyList(4), clock: new FakeClock(), random: seededRandom(1) });
-        const leases: import('../src/index.js').Lease[] = [];
-        let added = 100;
-        for (const op of ops) {
-          if (op === 'acquire') {
-            const lease = pool.tryAcquire();
-            if (lease) leases.push(lease);
-          } else if (op === 'remove') {
-            if (pool.size > 1) pool.remove(pool.proxies[0]!);
-          } else if (op === 'add') {
-            pool.add(`10.9.9.${added++ % 250}:1`);
-          } else if (leases.length > 0) {
-            const lease = leases.splice(op % leases.length, 1)[0]!;
-            [() => lease.success(), () => lease.failure({ kind: 'connection' }), () => lease.release()][op % 3]!();
+      fc.property(
+        fc.array(fc.oneof(fc.constant('acquire'), fc.nat({ max: 50 }), fc.constant('remove'), fc.constant('add')), { maxLength: 200 }),
+        (ops) => {
+          const pool = new ProxyPool({ proxies: proxyList(4), clock: new FakeClock(), random: seededRandom(1) });
+          const leases: import('../src/index.js').Lease[] = [];
+          let added = 100;
+          for (const op of ops) {
+            if (op === 'acquire') {
+              const lease = pool.tryAcquire();
+              if (lease) leases.push(lease);
+            } else if (op === 'remove') {
+              if (pool.size > 1) pool.remove(pool.proxies[0]!);
+            } else if (op === 'add') {
+              pool.add(`10.9.9.${added++ % 250}:1`);
+            } else if (leases.length > 0) {
+              const lease = leases.splice(op % leases.length, 1)[0]!;
+              [() => lease.success(), () => lease.failure({ kind: 'connection' }), () => lease.release()][op % 3]!();
+            }
           }
-        }
-        const inFlight = (id: string) => pool.getMetrics(id)!.inFlight;
-        for (const p of pool.proxies) if (inFlight(p.id) < 0) return false;
-        for (const lease of leases) lease.release();
-        return pool.proxies.every((p) => inFlight(p.id) === 0);
-      }),
+          const inFlight = (id: string) => pool.getMetrics(id)!.inFlight;
+          for (const p of pool.proxies) if (inFlight(p.id) < 0) return false;
+          for (const lease of leases) lease.release();
+          return pool.proxies.every((p) => inFlight(p.id) === 0);
+        },
+      ),
     );
   });
 });
@@ -205,9 +208,23 @@ describe('events, metrics and snapshot', () => {
     expect(snap.totals).toMatchObject({ requests: 1, successes: 1, closed: 2, open: 0 });
     expect(Object.keys(snap.proxies[0]!).sort()).toEqual(
       [
-        'proxy', 'successRate', 'healthScore', 'avgResponseTime', 'totalRequests', 'successfulRequests', 'failedRequests',
-        'consecutiveFailures', 'consecutiveSuccesses', 'circuitState', 'circuitOpenUntil', 'inFlight', 'lastUsedAt',
-        'lastSuccessAt', 'lastFailureAt', 'failuresByKind', 'bannedOn',
+        'proxy',
+        'successRate',
+        'healthScore',
+        'avgResponseTime',
+        'totalRequests',
+        'successfulRequests',
+        'failedRequests',
+        'consecutiveFailures',
+        'consecutiveSuccesses',
+        'circuitState',
+        'circuitOpenUntil',
+        'inFlight',
+        'lastUsedAt',
+        'lastSuccessAt',
+        'lastFailureAt',
+        'failuresByKind',
+        'bannedOn',
       ].sort(),
     );
     expect(JSON.stringify(snap)).not.toContain(SECRET);
@@ -216,7 +233,15 @@ describe('events, metrics and snapshot', () => {
 
   it('logs breaker transitions with the proxy id and reason, never the password', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, cb) => (lines.push(String(chunk)), cb()) }));
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write: (chunk, _e, cb) => {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     const { pool } = fakePool({ proxies: [`http://alice:${SECRET}@10.0.0.1:80`], logger });
     for (let i = 0; i < 5; i++) pool.report('http://alice@10.0.0.1:80', { ok: false, kind: 'proxy_unreachable' });
     pool.report('http://alice@10.0.0.1:80', { ok: false, kind: 'proxy_auth' });

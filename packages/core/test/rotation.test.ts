@@ -56,7 +56,9 @@ describe.each(ROTATION_NAMES)('rotation %s', (rotation) => {
     const { pool } = fakePool({ rotation, proxies: proxyList(2) });
     for (const p of pool.proxies) failUntilOpen(pool, p.id);
     expect(pool.getProxy()).toBeUndefined();
-    await expect(pool.acquire({ wait: false })).rejects.toThrow(/no proxy is usable \(of 2: 2 with an open breaker\)\. The next one is usable in (4[89]|[56]\d|7[0-2]) s/);
+    await expect(pool.acquire({ wait: false })).rejects.toThrow(
+      /no proxy is usable \(of 2: 2 with an open breaker\)\. The next one is usable in (4[89]|[56]\d|7[0-2]) s/,
+    );
   });
 });
 

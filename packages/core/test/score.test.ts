@@ -45,8 +45,20 @@ describe('health score', () => {
   it('stays within [0, 1] for any history and any weights (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ ok: fc.boolean(), latency: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true })), dt: fc.integer({ min: 0, max: 1e8 }) }), { maxLength: 100 }),
-        fc.record({ successRate: fc.double({ min: 0, max: 10, noNaN: true }), responseTime: fc.double({ min: 0, max: 10, noNaN: true }), recency: fc.double({ min: 0, max: 10, noNaN: true }), consistency: fc.double({ min: 0.01, max: 10, noNaN: true }) }),
+        fc.array(
+          fc.record({
+            ok: fc.boolean(),
+            latency: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true })),
+            dt: fc.integer({ min: 0, max: 1e8 }),
+          }),
+          { maxLength: 100 },
+        ),
+        fc.record({
+          successRate: fc.double({ min: 0, max: 10, noNaN: true }),
+          responseTime: fc.double({ min: 0, max: 10, noNaN: true }),
+          recency: fc.double({ min: 0, max: 10, noNaN: true }),
+          consistency: fc.double({ min: 0.01, max: 10, noNaN: true }),
+        }),
         fc.integer({ min: 0, max: 1e9 }),
         (events, weights, later) => {
           const o = { ...opts, weights };

@@ -45,11 +45,15 @@ describe('saved health', () => {
     const broken = structuredClone(state) as unknown as { proxies: Record<string, { breaker: { state: string } }> };
     broken.proxies['http://10.0.0.3:80']!.breaker.state = 'ajar';
     expect(() => target.restore(broken as never)).toThrow(StateRestoreError);
-    expect(() => target.restore(broken as never)).toThrow(/state\.proxies\."http:\/\/10\.0\.0\.3:80"\.breaker\.state: expected closed, open or half-open, got "ajar"/);
+    expect(() => target.restore(broken as never)).toThrow(
+      /state\.proxies\."http:\/\/10\.0\.0\.3:80"\.breaker\.state: expected closed, open or half-open, got "ajar"/,
+    );
     // The first proxy's (valid) health was not applied either.
     expect(target.getMetrics('http://u@10.0.0.1:80')!.circuitState).toBe('closed');
     expect(() => target.restore('{nope')).toThrow(/not valid JSON/);
     expect(() => target.restore({ version: 2 } as never)).toThrow(/state\.version: expected 1/);
-    expect(() => target.restore({ ...state, proxies: { 'http://u:pw@h:1': state.proxies['http://10.0.0.3:80']! } })).toThrow(/must not carry a password/);
+    expect(() => target.restore({ ...state, proxies: { 'http://u:pw@h:1': state.proxies['http://10.0.0.3:80']! } })).toThrow(
+      /must not carry a password/,
+    );
   });
 });

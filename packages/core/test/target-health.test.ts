@@ -18,48 +18,51 @@ describe('target health', () => {
     ['timeout', 'net::ERR_TIMED_OUT'],
     ['proxy_error', 'net::ERR_INVALID_HTTP_RESPONSE'],
     ['connection', 'net::ERR_CONNECTION_RESET'],
-  ])('a target down for 30 s (%s) opens no breaker and leaves scores above one real failure; work resumes when it is back', async (_kind, message) => {
-    const clock = new FakeClock();
-    const pool = new ProxyPool({ proxies: proxyList(20), clock, random: seededRandom(3), retry: { retries: 50, minDelayMs: 200 } });
-    const downEvents: string[] = [];
-    pool.on('targetDown', (e) => downEvents.push(`down ${e.target}`));
-    pool.on('targetUp', (e) => downEvents.push(`up ${e.target}`));
-    const opened: string[] = [];
-    pool.on('breakerOpen', (e) => opened.push(e.proxy.id));
-    // The site works, then goes down for 30 s.
-    for (const p of pool.proxies) pool.report(p, { ok: true, latencyMs: 200 }, { target: TARGET });
-    const downFrom = clock.now();
-    const upAt = downFrom + 30_000;
-    const finishedAt: number[] = [];
-    const jobs = Array.from({ length: 40 }, () =>
-      pool
-        .executeWithRetry(
-          async () => {
-            await clock.sleep(50);
-            if (clock.now() < upAt) throw new Error(`page.goto: ${message} at ${TARGET}`);
-            return 'ok';
-          },
-          { target: TARGET },
-        )
-        .then((r) => {
-          finishedAt.push(clock.now());
-          return r;
-        }),
-    );
-    const all = Promise.all(jobs);
-    await clock.advanceUntil(() => finishedAt.length === 40, { stepMs: 50, maxMs: 120_000 });
-    expect(await all).toEqual(Array(40).fill('ok'));
-    expect(opened).toEqual([]);
-    const floor = scoreAfterOneRealFailure();
-    for (const m of pool.snapshot().proxies) {
-      expect(m.circuitState).toBe('closed');
-      expect(m.healthScore).toBeGreaterThan(floor);
-    }
-    expect(downEvents[0]).toBe('down shop.example');
-    expect(downEvents).toContain('up shop.example');
-    // Resumed at once: every job finished within the down-target backoff cap of the site's return.
-    expect(Math.max(...finishedAt) - upAt).toBeLessThanOrEqual(pool.options.targetHealth.maxBackoffMs + 500);
-  });
+  ])(
+    'a target down for 30 s (%s) opens no breaker and leaves scores above one real failure; work resumes when it is back',
+    async (_kind, message) => {
+      const clock = new FakeClock();
+      const pool = new ProxyPool({ proxies: proxyList(20), clock, random: seededRandom(3), retry: { retries: 50, minDelayMs: 200 } });
+      const downEvents: string[] = [];
+      pool.on('targetDown', (e) => downEvents.push(`down ${e.target}`));
+      pool.on('targetUp', (e) => downEvents.push(`up ${e.target}`));
+      const opened: string[] = [];
+      pool.on('breakerOpen', (e) => opened.push(e.proxy.id));
+      // The site works, then goes down for 30 s.
+      for (const p of pool.proxies) pool.report(p, { ok: true, latencyMs: 200 }, { target: TARGET });
+      const downFrom = clock.now();
+      const upAt = downFrom + 30_000;
+      const finishedAt: number[] = [];
+      const jobs = Array.from({ length: 40 }, () =>
+        pool
+          .executeWithRetry(
+            async () => {
+              await clock.sleep(50);
+              if (clock.now() < upAt) throw new Error(`page.goto: ${message} at ${TARGET}`);
+              return 'ok';
+            },
+            { target: TARGET },
+          )
+          .then((r) => {
+            finishedAt.push(clock.now());
+            return r;
+          }),
+      );
+      const all = Promise.all(jobs);
+      await clock.advanceUntil(() => finishedAt.length === 40, { stepMs: 50, maxMs: 120_000 });
+      expect(await all).toEqual(Array(40).fill('ok'));
+      expect(opened).toEqual([]);
+      const floor = scoreAfterOneRealFailure();
+      for (const m of pool.snapshot().proxies) {
+        expect(m.circuitState).toBe('closed');
+        expect(m.healthScore).toBeGreaterThan(floor);
+      }
+      expect(downEvents[0]).toBe('down shop.example');
+      expect(downEvents).toContain('up shop.example');
+      // Resumed at once: every job finished within the down-target backoff cap of the site's return.
+      expect(Math.max(...finishedAt) - upAt).toBeLessThanOrEqual(pool.options.targetHealth.maxBackoffMs + 500);
+    },
+  );
 
   it('still charges a proxy that fails where others succeed', () => {
     const clock = new FakeClock();

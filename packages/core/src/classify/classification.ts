@@ -8,6 +8,11 @@ export interface Classification {
   retryAfterMs?: number | undefined;
   /** Why this kind: the error code or rule that decided it (for logs and the guide's troubleshooting). */
   evidence?: string | undefined;
+  /**
+   * Overrides whether the job is retried (on another proxy). For failures that are nobody's
+   * proxy's fault but worth another attempt, such as a browser that crashed: `{ kind: 'client', retry: true }`.
+   */
+  retry?: boolean | undefined;
 }
 
 /**
@@ -20,12 +25,24 @@ export class AttemptFailedError extends ProxyPoolError {
   readonly kind: FailureKind;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /** Overrides whether the job is retried (see `Classification.retry`). */
+  readonly retry: boolean | undefined;
 
-  constructor(kind: FailureKind, options: { status?: number; retryAfterMs?: number; message?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: FailureKind,
+    options: {
+      status?: number | undefined;
+      retryAfterMs?: number | undefined;
+      retry?: boolean | undefined;
+      message?: string;
+      cause?: unknown;
+    } = {},
+  ) {
     super(options.message ?? `attempt failed: ${kind}${options.status ? ` (HTTP ${options.status})` : ''}`, { cause: options.cause });
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.retry = options.retry;
   }
 }
 

@@ -42,7 +42,7 @@ function statusOf(error: Record<string, unknown>): number | undefined {
  */
 export function classifyError(error: unknown, depth = 0): Classification {
   if (error instanceof AttemptFailedError) {
-    return { kind: error.kind, status: error.status, retryAfterMs: error.retryAfterMs, evidence: error.message };
+    return { kind: error.kind, status: error.status, retryAfterMs: error.retryAfterMs, retry: error.retry, evidence: error.message };
   }
   if (typeof error !== 'object' || error === null) return { kind: 'unknown', evidence: String(error) };
   const e = error as Record<string, unknown> & { name?: string; message?: string; code?: string; cause?: unknown };
@@ -62,7 +62,9 @@ export function classifyError(error: unknown, depth = 0): Classification {
   const status = statusOf(e);
   if (status !== undefined) {
     const headers = (e.headers ?? (e.response as Record<string, unknown> | undefined)?.headers) as Record<string, string> | undefined;
-    return classifyResponse({ status, headers: headers && typeof headers === 'object' ? headers : undefined }) ?? { kind: 'unknown', status };
+    return (
+      classifyResponse({ status, headers: headers && typeof headers === 'object' ? headers : undefined }) ?? { kind: 'unknown', status }
+    );
   }
   if (e.cause !== undefined && depth < 5) {
     const inner = classifyError(e.cause, depth + 1);

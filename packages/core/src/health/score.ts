@@ -107,8 +107,7 @@ export function scoreFactors(stats: ScoreStats, now: number, options: ScoreOptio
   const s = stats.successes * factor;
   const f = stats.failures * factor;
   const successRate = (s + 1) / (s + f + 2);
-  const responseTime =
-    stats.latencyMs === undefined ? 0.5 : options.referenceLatencyMs / (options.referenceLatencyMs + stats.latencyMs);
+  const responseTime = stats.latencyMs === undefined ? 0.5 : options.referenceLatencyMs / (options.referenceLatencyMs + stats.latencyMs);
   let recency = 0.5;
   const lastFailure = stats.lastFailureAt;
   if (stats.lastSuccessAt !== undefined && (lastFailure === undefined || stats.lastSuccessAt >= lastFailure)) {
@@ -133,7 +132,6 @@ export function healthScore(stats: ScoreStats, now: number, options: ScoreOption
   const w = options.weights;
   const total = w.successRate + w.responseTime + w.recency + w.consistency;
   const score =
-    (w.successRate * f.successRate + w.responseTime * f.responseTime + w.recency * f.recency + w.consistency * f.consistency) /
-    total;
+    (w.successRate * f.successRate + w.responseTime * f.responseTime + w.recency * f.recency + w.consistency * f.consistency) / total;
   return Math.min(1, Math.max(0, score));
 }

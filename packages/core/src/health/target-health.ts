@@ -143,7 +143,11 @@ export class TargetHealth<T> {
   /** Drops records with nothing to remember, so that a crawl over many sites does not grow forever. */
   prune(now: number): void {
     for (const [target, r] of this.#targets) {
-      if (r.downSince === undefined && r.pending.length === 0 && (r.lastSuccessAt === undefined || now - r.lastSuccessAt > this.#options.windowMs)) {
+      if (
+        r.downSince === undefined &&
+        r.pending.length === 0 &&
+        (r.lastSuccessAt === undefined || now - r.lastSuccessAt > this.#options.windowMs)
+      ) {
         if ([...r.failing.values()].every((at) => now - at > this.#options.windowMs)) this.#targets.delete(target);
       }
     }

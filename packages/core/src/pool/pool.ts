@@ -268,7 +268,8 @@ export class ProxyPool implements LeaseOwner {
     for (;;) {
       const now = clock.now();
       const next = this.#nextAvailableAt(target, exclude, now);
-      if (now >= deadline) throw this.#noProxyError(target, exclude, `waited ${Math.round(options.maxWaitMs ?? this.options.maxWaitMs)} ms; `);
+      if (now >= deadline)
+        throw this.#noProxyError(target, exclude, `waited ${Math.round(options.maxWaitMs ?? this.options.maxWaitMs)} ms; `);
       // Sleep until the earliest proxy is due (at least 1 ms: never spin), or until something changes.
       const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY);
       await this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, until - now)), options.signal);
@@ -699,4 +700,3 @@ function idSet(exclude: Iterable<Proxy | string> | undefined): ReadonlySet<strin
   for (const item of exclude) ids.add(typeof item === 'string' ? item : item.id);
   return ids.size === 0 ? undefined : ids;
 }
-

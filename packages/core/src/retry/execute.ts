@@ -32,6 +32,12 @@ export interface ExecuteOptions {
   classify?: Classifier | undefined;
   /** Retry even kinds not worth another proxy (`target_error`), e.g. for a flaky site. @default false */
   retryTargetErrors?: boolean | undefined;
+  /**
+   * `'release'` when the task reports outcomes itself (an adapter that reports every
+   * navigation): the attempt's lease is then released, not settled, so nothing counts twice.
+   * @default 'outcome'
+   */
+  leaseEnd?: 'outcome' | 'release' | undefined;
   /** Called after each failed attempt (for logs and progress displays). */
   onFailedAttempt?: ((record: AttemptRecord) => void) | undefined;
 }
@@ -48,7 +54,8 @@ class DeadlineError extends Error {
 export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
   const { clock, random, retry } = pool.options;
   const retries = options.retries ?? retry.retries;
-  if (!(Number.isInteger(retries) && retries >= 0)) throw new RangeError(`Expected \`retries\` to be a non-negative integer, got ${retries}.`);
+  if (!(Number.isInteger(retries) && retries >= 0))
+    throw new RangeError(`Expected \`retries\` to be a non-negative integer, got ${retries}.`);
   const start = clock.now();
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : start + options.deadlineMs;
 
@@ -70,8 +77,7 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
   let last: Classification | undefined;
   let stoppedEarly = false;
 
-  const classify = (error: unknown): Classification =>
-    normalizeClassification(options.classify?.(error)) ?? classifyError(error);
+  const classify = (error: unknown): Classification => normalizeClassification(options.classify?.(error)) ?? classifyError(error);
 
   const runAttempt = async (attempt: number): Promise<T> => {
     const lease = await acquireUntried(pool, options.target, tried, job.signal, deadline);
@@ -79,7 +85,8 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
     const attemptStart = clock.now();
     try {
       const result = await raceAbort(task(lease.proxy, { attempt, signal: job.signal, lease }), job.signal);
-      lease.success({ latencyMs: clock.now() - attemptStart });
+      if (options.leaseEnd === 'release') lease.release();
+      else lease.success({ latencyMs: clock.now() - attemptStart });
       return result;
     } catch (error) {
       if (job.signal.aborted) {
@@ -89,11 +96,13 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
       }
       const c = classify(error);
       last = c;
-      lease.failure({ kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs: clock.now() - attemptStart });
+      if (options.leaseEnd === 'release') lease.release();
+      else lease.failure({ kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs: clock.now() - attemptStart });
       const record: AttemptRecord = { attempt, proxyId: lease.proxy.id, kind: c.kind, cause: error, latencyMs: clock.now() - attemptStart };
       attempts.push(record);
       options.onFailedAttempt?.(record);
-      if (!isRetryable(c.kind) && !(options.retryTargetErrors && c.kind === 'target_error')) {
+      const retryable = c.retry ?? (isRetryable(c.kind) || (options.retryTargetErrors === true && c.kind === 'target_error'));
+      if (!retryable) {
         stoppedEarly = true;
         throw new AbortError(asError(error));
       }
@@ -131,7 +140,13 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
 }
 
 /** A proxy not yet tried in this job while one is usable; else any usable one; else wait for one. */
-async function acquireUntried(pool: ProxyPool, target: string | URL | undefined, tried: Set<string>, signal: AbortSignal, deadline: number): Promise<Lease> {
+async function acquireUntried(
+  pool: ProxyPool,
+  target: string | URL | undefined,
+  tried: Set<string>,
+  signal: AbortSignal,
+  deadline: number,
+): Promise<Lease> {
   const fresh = pool.tryAcquire({ target, exclude: tried });
   if (fresh) return fresh;
   const any = pool.tryAcquire({ target });
@@ -141,7 +156,13 @@ async function acquireUntried(pool: ProxyPool, target: string | URL | undefined,
 }
 
 /** Sleeps on the pool's clock; a down target coming back ends the pause at once. */
-async function pauseUnlessTargetComesBack(pool: ProxyPool, target: string | URL | undefined, ms: number, signal: AbortSignal, watchTarget: boolean): Promise<void> {
+async function pauseUnlessTargetComesBack(
+  pool: ProxyPool,
+  target: string | URL | undefined,
+  ms: number,
+  signal: AbortSignal,
+  watchTarget: boolean,
+): Promise<void> {
   if (ms <= 0) return;
   if (!watchTarget || target === undefined) return pool.options.clock.sleep(ms, signal);
   const key = targetKey(target);

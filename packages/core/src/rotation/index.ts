@@ -27,6 +27,8 @@ export function createRotation(rotation: RotationName | RotationStrategy): Rotat
     case 'power-of-two':
       return new PowerOfTwo();
     default:
-      throw new TypeError(`Expected \`rotation\` to be one of ${ROTATION_NAMES.join(', ')} or a strategy object, got ${JSON.stringify(rotation)}.`);
+      throw new TypeError(
+        `Expected \`rotation\` to be one of ${ROTATION_NAMES.join(', ')} or a strategy object, got ${JSON.stringify(rotation)}.`,
+      );
   }
 }

@@ -1,0 +1,48 @@
+import { type FailureKind, ProxyPool } from '@proxy-pool/core';
+import { ProxyFarm } from './farm/index.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+
+export interface Reported {
+  ok: boolean;
+  kind?: FailureKind;
+  status?: number | undefined;
+}
+
+/** Opens a context on the pool's (only) proxy, navigates to `url`, closes it. Errors are the driver's to swallow. */
+export type Driver = (pool: ProxyPool, url: string) => Promise<void>;
+
+export interface ScenarioRun {
+  scenario: Scenario;
+  expected: Scenario['expected'];
+  reports: Reported[];
+}
+
+/** Starts one farm with a proxy per scenario; `run` drives one scenario and returns what the pool was told. */
+export async function scenarioBed(adapter: 'playwright' | 'puppeteer') {
+  const farm = await ProxyFarm.start({ proxies: SCENARIOS.map((s) => s.proxy), sites: [{}, { https: true }] });
+  const run = async (scenario: Scenario, drive: Driver): Promise<ScenarioRun> => {
+    const index = SCENARIOS.indexOf(scenario);
+    const proxy = farm.proxies[index]!;
+    const site = farm.sites[scenario.https ? 1 : 0]!;
+    const pool = new ProxyPool({ proxies: [proxy.url], targetHealth: false, maxWaitMs: 0 });
+    const reports: Reported[] = [];
+    pool.on('success', () => reports.push({ ok: true }));
+    pool.on('failure', (e) => reports.push({ ok: false, kind: e.kind, status: e.status }));
+    site.down = scenario.siteDown ?? false;
+    try {
+      await drive(pool, site.url(scenario.path, `scenario-${index}.test`));
+    } finally {
+      site.down = false;
+      await pool.close();
+    }
+    return { scenario, expected: scenario.expectedBy?.[adapter] ?? scenario.expected, reports };
+  };
+  return { farm, run, scenarios: SCENARIOS };
+}
+
+/** What a scenario's reports must look like. */
+export function expectedReports(expected: Scenario['expected'], status?: number): Reported[] {
+  if (expected === 'unreported') return [];
+  if (expected === 'success') return [{ ok: true }];
+  return [{ ok: false, kind: expected, status }];
+}

@@ -1,0 +1,35 @@
+import { withProxyPool } from '@proxy-pool/playwright';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchPlaywright } from '../src/browsers.js';
+import { expectedReports, scenarioBed } from '../src/scenario-harness.js';
+import { SCENARIOS } from '../src/scenarios.js';
+
+// Each failure scenario, through real Chromium and a real local proxy: is it classified right?
+describe('Playwright: every failure kind is classified and reported once', () => {
+  let browser: Browser;
+  let bed: Awaited<ReturnType<typeof scenarioBed>>;
+  beforeAll(async () => {
+    [browser, bed] = await Promise.all([launchPlaywright(), scenarioBed('playwright')]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await bed?.farm.close();
+  });
+
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
+    const result = await bed.run(scenario, async (pool, url) => {
+      const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 2_000 });
+      const context = await pooled.newContext({ ignoreHTTPSErrors: true }, { target: url });
+      const page = await context.newPage();
+      await page.goto(url, { timeout: 5_000 }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100)); // let the last events arrive
+      await context.close();
+      expect(pooled.openContexts).toBe(0);
+    });
+    const expected = expectedReports(result.expected, scenario.status);
+    expect(result.reports.map((r) => ({ ...r, status: scenario.status === undefined ? undefined : r.status }))).toEqual(
+      expected.map((r) => ({ ...r, status: scenario.status === undefined ? undefined : r.status })),
+    );
+  });
+});
