@@ -13,7 +13,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
 
 const commands = {
-  test: { browser: true, run: ['exec', 'vitest', 'run'] },
+  // Type-check first (fast, and the tests run the sources without it), then every test.
+  test: { browser: true, run: ['exec', 'vitest', 'run'], before: [['exec', 'tsc', '-p', 'tsconfig.json']] },
   'test:unit': { browser: false, run: ['exec', 'vitest', 'run', '--project', 'unit'] },
   demo: { browser: true, run: ['--filter', '@proxy-pool/demo', 'start'] },
   bench: { browser: false, run: ['--filter', '@proxy-pool/bench', 'start'] },
@@ -76,4 +77,5 @@ const [pnpmCmd, pnpmArgs] = pnpm();
 const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
 run(pnpmCmd, [...pnpmArgs, 'install', ...frozen, '--reporter=append-only']);
 if (command.browser) ensureChromium();
+for (const step of command.before ?? []) run(pnpmCmd, [...pnpmArgs, ...step]);
 run(pnpmCmd, [...pnpmArgs, ...command.run, ...extra]);
