@@ -25,7 +25,12 @@ const MIX: ProxySpec[] = [
   { name: 'resetting', mode: 'reset' },
   { name: 'flaky', mode: 'flaky', failRate: 0.4 },
   { name: 'banned-by-shop', mode: 'good', bannedOn: ['shop.test'] },
-  { name: 'bad-password', mode: 'good', credentials: { username: 'demo', password: 'right' }, listedCredentials: { username: 'demo', password: 'wrong' } },
+  {
+    name: 'bad-password',
+    mode: 'good',
+    credentials: { username: 'demo', password: 'right' },
+    listedCredentials: { username: 'demo', password: 'wrong' },
+  },
   { name: 'dies-after-15', mode: 'good', dieAfter: 15 },
   { name: 'recovers-at-20s', mode: 'good', recoverAfterMs: 20_000 },
 ];
@@ -109,7 +114,8 @@ async function main(): Promise<void> {
     .filter((m) => m.circuitState !== 'closed' || m.bannedOn.length > 0 || m.healthScore < 0.4)
     .map((m) => {
       const kinds = Object.entries(m.failuresByKind).sort((a, b) => b[1] - a[1]);
-      const why = m.bannedOn.length > 0 ? `banned by ${m.bannedOn.map((t) => t.split(':')[0]).join(', ')}` : `${kinds[0]?.[0] ?? 'failures'}`;
+      const why =
+        m.bannedOn.length > 0 ? `banned by ${m.bannedOn.map((t) => t.split(':')[0]).join(', ')}` : `${kinds[0]?.[0] ?? 'failures'}`;
       const state = m.circuitState === 'closed' ? `score ${m.healthScore.toFixed(2)}` : m.circuitState;
       return `  ${nameOf(m.proxy).padEnd(18)} ${state.padEnd(11)} ${why} (${m.successfulRequests} ok, ${m.failedRequests} failed)`;
     });

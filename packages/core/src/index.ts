@@ -55,3 +55,5 @@ export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';
 export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js';
+export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './browser/attempt-runner.js';
+export { type NavigationReport, NavigationTracker, type NavigationTrackerOptions } from './browser/navigation-tracker.js';

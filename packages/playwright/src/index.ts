@@ -1,5 +1,5 @@
 export { classify } from './classify.js';
-export { type BlockDetector, type NavigationReport, NavigationTracker } from './navigation-tracker.js';
+export { type BlockDetector, trackContext } from './track-context.js';
 export {
   type NewContextOptions,
   PooledBrowser,

@@ -1,16 +1,16 @@
 import {
-  type AttemptContext,
+  AttemptFailedError,
+  type BrowserSession,
   type Classification,
   type Lease,
   type Proxy,
   type ProxyPool,
   UnsupportedProxyError,
-  AttemptFailedError,
-  isRetryable,
+  runInSessions,
 } from '@proxy-pool/core';
 import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page } from 'playwright-core';
 import { classify as defaultClassify } from './classify.js';
-import { type BlockDetector, NavigationTracker } from './navigation-tracker.js';
+import { type BlockDetector, trackContext } from './track-context.js';
 import { rememberProxy } from './proxy-of.js';
 
 export interface PooledBrowserOptions {
@@ -65,8 +65,6 @@ export interface RunOptions {
   contextOptions?: BrowserContextOptions;
 }
 
-const closeHooks = new WeakMap<BrowserContext, () => Promise<void>>();
-
 /**
  * A browser whose contexts each get a proxy from the pool. `newContext` returns a real
  * `BrowserContext`; `run` adds retries on rotated proxies.
@@ -107,7 +105,7 @@ export class PooledBrowser {
   async newContext(contextOptions: BrowserContextOptions = {}, options: NewContextOptions = {}): Promise<BrowserContext> {
     const lease = await this.pool.acquire({ target: options.target, exclude: options.exclude, signal: options.signal });
     try {
-      return await this.#open(lease, contextOptions);
+      return (await this.#open(lease, contextOptions)).context;
     } catch (error) {
       const c = this.#classify(error);
       if (c.kind === 'client') lease.release();
@@ -116,7 +114,7 @@ export class PooledBrowser {
     }
   }
 
-  async #open(lease: Lease, contextOptions: BrowserContextOptions): Promise<BrowserContext> {
+  async #open(lease: Lease, contextOptions: BrowserContextOptions): Promise<BrowserSession<BrowserContext, Page | undefined>> {
     const { proxy } = lease;
     if (proxy.protocol.startsWith('socks') && proxy.hasCredentials) {
       throw new UnsupportedProxyError(
@@ -136,26 +134,29 @@ export class PooledBrowser {
     }
     rememberProxy(context, proxy);
     this.#contexts.add(context);
-    const tracker = new NavigationTracker(context, {
+    const tracker = trackContext(context, {
       navigationTimeoutMs: this.#options.navigationTimeoutMs,
       isBlocked: this.#options.isBlocked,
       detectBlocks: this.#options.detectBlocks ?? true,
       report: ({ url, outcome }) => this.pool.report(proxy, outcome, { target: url }),
     });
-    trackers.set(context, tracker);
-    let ended = false;
-    const end = async () => {
-      if (ended) return;
-      ended = true;
-      tracker.close();
-      await tracker.idle();
-      this.#contexts.delete(context);
-      lease.release(); // the navigations told the pool what it needed; the lease just ends
-      if (ownBrowser) await ownBrowser.close().catch(() => undefined);
+    let ended: Promise<void> | undefined;
+    const end = () => {
+      ended ??= (async () => {
+        tracker.close();
+        await tracker.idle();
+        this.#contexts.delete(context);
+        lease.release(); // the navigations told the pool what it needed; the lease just ends
+        if (ownBrowser) await ownBrowser.close().catch(() => undefined);
+      })();
+      return ended;
     };
-    closeHooks.set(context, end);
     context.on('close', () => void end());
-    return context;
+    const close = async () => {
+      await context.close().catch(() => undefined);
+      await end();
+    };
+    return { context, page: undefined, tracker: tracker as never, close };
   }
 
   /**
@@ -166,50 +167,21 @@ export class PooledBrowser {
    * succeeded: the attempt fails with that navigation's kind and is retried.
    */
   async run<T>(task: (context: RunContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
-    return this.pool.executeWithRetry(
-      async (proxy: Proxy, attempt: AttemptContext) => {
-        let context: BrowserContext;
+    const adapter = {
+      open: async (lease: Lease) => {
+        const session = await this.#open(lease, options.contextOptions ?? {});
         try {
-          context = await this.#open(attempt.lease, options.contextOptions ?? {});
+          session.context.setDefaultNavigationTimeout(this.#options.navigationTimeoutMs);
+          session.page = await session.context.newPage();
         } catch (error) {
-          const c = this.#classify(error);
-          // No navigation will report this one: the proxy could not even be set up.
-          if (c.kind !== 'client') this.pool.report(proxy, { ok: false, kind: c.kind }, { target: options.target });
-          throw asAttemptError(c, error);
+          await session.close();
+          throw error;
         }
-        const tracker = trackers.get(context)!;
-        try {
-          context.setDefaultNavigationTimeout(this.#options.navigationTimeoutMs);
-          const page = await context.newPage();
-          const result = await task({ context, page, proxy, attempt: attempt.attempt, signal: attempt.signal });
-          await tracker.idle();
-          const last = tracker.last;
-          if (last && !last.outcome.ok && isRetryable(last.outcome.kind)) {
-            throw new AttemptFailedError(last.outcome.kind, {
-              status: last.outcome.status,
-              retryAfterMs: last.outcome.retryAfterMs,
-              message: `the page at ${last.url} was not the target's (${last.outcome.kind}${last.outcome.status ? `, HTTP ${last.outcome.status}` : ''})`,
-            });
-          }
-          return result;
-        } catch (error) {
-          const c = this.#classify(error);
-          // The caller's own navigation timeout fired first: the navigation still in flight timed out.
-          tracker.settlePending(c.kind === 'timeout' ? c : undefined);
-          throw asAttemptError(c, error);
-        } finally {
-          await closeQuietly(context);
-        }
+        return session as BrowserSession<BrowserContext, Page>;
       },
-      {
-        target: options.target,
-        retries: options.retries,
-        signal: options.signal,
-        deadlineMs: options.deadlineMs,
-        classify: (error) => this.#classify(error),
-        leaseEnd: 'release',
-      },
-    );
+      classify: (error: unknown) => this.#classify(error),
+    };
+    return runInSessions(this.pool, adapter, task, options);
   }
 
   #classify(error: unknown): Classification {
@@ -240,30 +212,8 @@ export class PooledBrowser {
 
   /** Closes every context it opened (and browsers it launched). The pool stays open. */
   async close(): Promise<void> {
-    await Promise.all([...this.#contexts].map((context) => closeQuietly(context)));
+    await Promise.all([...this.#contexts].map((context) => context.close().catch(() => undefined)));
   }
-}
-
-const trackers = new WeakMap<BrowserContext, NavigationTracker>();
-
-function asAttemptError(c: Classification, cause: unknown): Error {
-  if (cause instanceof AttemptFailedError) return cause;
-  return new AttemptFailedError(c.kind, {
-    status: c.status,
-    retryAfterMs: c.retryAfterMs,
-    retry: c.retry,
-    message: cause instanceof Error ? cause.message : String(cause),
-    cause,
-  });
-}
-
-async function closeQuietly(context: BrowserContext): Promise<void> {
-  try {
-    await context.close();
-  } catch {
-    // already closed, or the browser is gone
-  }
-  await closeHooks.get(context)?.();
 }
 
 /**

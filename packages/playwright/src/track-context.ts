@@ -1,0 +1,59 @@
+import { type Classification, NavigationTracker, type NavigationReport } from '@proxy-pool/core';
+import type { BrowserContext, Page, Request, Response } from 'playwright-core';
+import { classify } from './classify.js';
+
+/** Decides whether a 2xx main-frame response is a block page. Return a reason, or true/false. */
+export type BlockDetector = (response: Response, page: Page) => Promise<boolean | string | undefined> | boolean | string | undefined;
+
+export interface TrackOptions {
+  report: (report: NavigationReport) => void;
+  navigationTimeoutMs: number;
+  isBlocked?: BlockDetector | undefined;
+  detectBlocks?: boolean;
+}
+
+/** Feeds core's navigation tracker from Playwright's events, for every page of the context (popups included). */
+export function trackContext(context: BrowserContext, options: TrackOptions): NavigationTracker<Page, Request, Response> {
+  const tracker = new NavigationTracker<Page, Request, Response>({
+    report: options.report,
+    navigationTimeoutMs: options.navigationTimeoutMs,
+    isBlocked: options.isBlocked,
+    detectBlocks: options.detectBlocks,
+    classifyResponse: (response) => classify(response),
+    classifyErrorText: (errorText): Classification | undefined => classify(new Error(errorText)),
+    isRedirect: (response) => response.status() >= 300 && response.status() < 400 && response.headers().location !== undefined,
+    document: {
+      contentType: (response) => response.headers()['content-type'] ?? '',
+      contentLength: (response) => {
+        const length = response.headers()['content-length'];
+        return length === undefined ? undefined : Number(length);
+      },
+      text: (response) => response.text(),
+    },
+  });
+  const attach = (page: Page) => {
+    const isMainFrameNavigation = (request: Request) => {
+      try {
+        return request.isNavigationRequest() && request.frame() === page.mainFrame();
+      } catch {
+        return false; // service-worker requests have no frame
+      }
+    };
+    page.on('request', (request) => {
+      if (isMainFrameNavigation(request)) tracker.request(page, request, request.url(), request.redirectedFrom() ?? undefined);
+    });
+    page.on('response', (response) => tracker.response(page, response.request(), response));
+    page.on('requestfinished', (request) => {
+      void request.response().then(
+        (response) => tracker.finished(page, request, response ?? undefined),
+        () => undefined,
+      );
+    });
+    page.on('requestfailed', (request) => tracker.failed(page, request, request.failure()?.errorText ?? ''));
+    page.on('download', () => tracker.abandon(page));
+    page.on('close', () => tracker.abandon(page));
+  };
+  for (const page of context.pages()) attach(page);
+  context.on('page', attach);
+  return tracker;
+}
