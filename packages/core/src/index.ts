@@ -57,3 +57,10 @@ export { type PoolState, type SavedHealth, parseState } from './state.js';
 export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js';
 export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './browser/attempt-runner.js';
 export { type NavigationReport, NavigationTracker, type NavigationTrackerOptions } from './browser/navigation-tracker.js';
+export {
+  type BaseRunOptions,
+  type ContextLeaseOptions,
+  type OpenedContext,
+  PooledBrowserBase,
+  type PooledBrowserBaseOptions,
+} from './browser/pooled-browser-base.js';

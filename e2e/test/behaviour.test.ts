@@ -1,19 +1,64 @@
 import { ProxyPool, RetriesExhaustedError } from '@proxy-pool/core';
-import { proxyOf, withProxyPool } from '@proxy-pool/playwright';
-import type { Browser } from 'playwright-core';
+import * as playwrightAdapter from '@proxy-pool/playwright';
+import * as puppeteerAdapter from '@proxy-pool/puppeteer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchPlaywright } from '../src/browsers.js';
+import { launchPlaywright, launchPuppeteer } from '../src/browsers.js';
 import { ProxyFarm } from '../src/farm/index.js';
+
+// One behaviour suite, run with each adapter: the contract is the same.
+interface AnyPage {
+  goto(url: string, options?: { timeout?: number }): Promise<{ status(): number } | null>;
+  title(): Promise<string>;
+}
+interface AnyContext {
+  newPage(): Promise<AnyPage>;
+  close(): Promise<void>;
+}
+interface AnyPooled {
+  newContext(contextOptions?: object, options?: { target?: string }): Promise<AnyContext>;
+  run<T>(task: (c: { page: AnyPage; attempt: number }) => Promise<T>, options?: { target?: string; contextOptions?: object }): Promise<T>;
+  readonly openContexts: number;
+}
+interface Adapter {
+  name: string;
+  launch(): Promise<{ close(): Promise<void> }>;
+  wrap(browser: unknown, pool: ProxyPool, options?: { navigationTimeoutMs?: number }): AnyPooled;
+  proxyOf(context: AnyContext): { id: string } | undefined;
+  openBrowserContexts(browser: unknown): Promise<number>;
+  httpsOptions: object;
+}
+
+const ADAPTERS: Adapter[] = [
+  {
+    name: 'playwright',
+    launch: () => launchPlaywright(),
+    wrap: (browser, pool, options) => playwrightAdapter.withProxyPool(browser as never, pool, options) as unknown as AnyPooled,
+    proxyOf: (context) => playwrightAdapter.proxyOf(context as never),
+    openBrowserContexts: async (browser) => (browser as import('playwright-core').Browser).contexts().length,
+    httpsOptions: { ignoreHTTPSErrors: true },
+  },
+  {
+    name: 'puppeteer',
+    launch: () => launchPuppeteer('newest'),
+    wrap: (browser, pool, options) => puppeteerAdapter.withProxyPool(browser as never, pool, options) as unknown as AnyPooled,
+    proxyOf: (context) => puppeteerAdapter.proxyOf(context as never),
+    // The default context is always there.
+    openBrowserContexts: async (browser) => (browser as import('puppeteer-core').Browser).browserContexts().length - 1,
+    httpsOptions: {},
+  },
+];
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-describe('Playwright adapter through a real local farm', () => {
-  let browser: Browser;
+describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => {
+  const withProxyPool = adapter.wrap;
+  const proxyOf = adapter.proxyOf;
+  let browser: { close(): Promise<void> };
   let farm: ProxyFarm;
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
-    browser = await launchPlaywright();
+    browser = await adapter.launch();
   });
   afterEach(async () => {
     await farm?.close();
@@ -161,7 +206,13 @@ describe('Playwright adapter through a real local farm', () => {
     pool.on('failure', (e) => kinds.push(e.kind));
     const pooled = withProxyPool(browser, pool);
     const url = farm.site.url('/page/7', 'cap.test');
-    const title = await pooled.run(async ({ page }) => (await page.goto(url), page.title()), { target: url });
+    const title = await pooled.run(
+      async ({ page }) => {
+        await page.goto(url);
+        return page.title();
+      },
+      { target: url },
+    );
     expect(title).toBe('Page 7');
     expect(kinds).toEqual(['proxy_auth', 'blocked']);
     expect(pool.getMetrics(farm.proxy('wrong-creds').id)!.circuitState).toBe('open');
@@ -218,7 +269,7 @@ describe('Playwright adapter through a real local farm', () => {
     const fetched = results.filter((r) => r.status === 'fulfilled').length;
     expect(fetched).toBeGreaterThanOrEqual(45);
     expect(pooled.openContexts).toBe(0);
-    expect(browser.contexts()).toHaveLength(0);
+    expect(await adapter.openBrowserContexts(browser)).toBe(0);
     expect(pool.snapshot().totals.inFlight).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
     expect(unhandled).toEqual([]);

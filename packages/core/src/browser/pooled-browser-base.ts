@@ -1,0 +1,190 @@
+import type { Classification } from '../classify/classification.js';
+import { UnsupportedProxyError } from '../errors.js';
+import type { Lease } from '../lease.js';
+import type { ProxyPool } from '../pool/pool.js';
+import type { Proxy } from '../proxy.js';
+import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
+import type { NavigationTracker } from './navigation-tracker.js';
+
+export interface PooledBrowserBaseOptions {
+  /**
+   * A main-frame navigation with no answer after this long is reported as a `timeout`, and
+   * `run()` sets it as its pages' navigation timeout. A hanging proxy costs this much per
+   * attempt: keep it near what a good proxy needs. @default 15_000
+   */
+  navigationTimeoutMs?: number;
+  /**
+   * `per-context` (default): one browser, a proxy per context.
+   * `launch-per-proxy`: a browser per lease, launched with the proxy (`--proxy-server`), for
+   * setups that cannot set a proxy per context. Needs `launch`.
+   */
+  mode?: 'per-context' | 'launch-per-proxy';
+}
+
+export interface OpenedContext<B, C> {
+  context: C;
+  tracker: NavigationTracker<object, object, object>;
+  /** A browser launched for this context alone (launch-per-proxy mode), closed with it. */
+  ownBrowser?: B | undefined;
+}
+
+export interface ContextLeaseOptions {
+  /** The URL (or host) the context will work on: bans are per target. */
+  target?: string | URL | undefined;
+  exclude?: Iterable<Proxy | string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface BaseRunOptions<O> {
+  target?: string | URL;
+  retries?: number;
+  signal?: AbortSignal;
+  deadlineMs?: number;
+  /** Options for each attempt's context (the proxy is set for you). */
+  contextOptions?: O;
+}
+
+/**
+ * What the Playwright and Puppeteer adapters share: leasing a proxy per context, ending the
+ * lease when the context closes, refusing SOCKS credentials Chromium cannot use, relaunching
+ * a crashed browser with backoff, and `run()` on core's retry. Subclasses only translate:
+ * proxy → context, and the library's events → the navigation tracker.
+ */
+export abstract class PooledBrowserBase<B, C, P, O> {
+  readonly pool: ProxyPool;
+  protected readonly navigationTimeoutMs: number;
+  protected readonly mode: 'per-context' | 'launch-per-proxy';
+  #browser: B | undefined;
+  #relaunching: Promise<B> | undefined;
+  #relaunches = 0;
+  readonly #contexts = new Set<C>();
+
+  protected constructor(browser: B | undefined, pool: ProxyPool, options: PooledBrowserBaseOptions, canLaunch: boolean) {
+    this.mode = options.mode ?? 'per-context';
+    if ((this.mode === 'launch-per-proxy' || !browser) && !canLaunch) {
+      throw new TypeError('Expected a `launch` option: launch-per-proxy mode (or no browser) needs a way to start browsers.');
+    }
+    const navigationTimeoutMs = options.navigationTimeoutMs ?? 15_000;
+    if (!(navigationTimeoutMs > 0)) throw new RangeError(`Expected \`navigationTimeoutMs\` to be > 0, got ${navigationTimeoutMs}.`);
+    this.pool = pool;
+    this.navigationTimeoutMs = navigationTimeoutMs;
+    this.#browser = browser;
+  }
+
+  // ── what a subclass provides ──
+  protected abstract openContext(browser: B | undefined, proxy: Proxy, options: O | undefined): Promise<OpenedContext<B, C>>;
+  protected abstract launchBrowser(proxy: Proxy | undefined): Promise<B>;
+  protected abstract isConnected(browser: B): boolean;
+  protected abstract onContextClosed(context: C, listener: () => void): void;
+  protected abstract closeContext(context: C): Promise<void>;
+  protected abstract closeBrowser(browser: B): Promise<void>;
+  protected abstract newPage(context: C): Promise<P>;
+  protected abstract classifyError(error: unknown): Classification | undefined;
+
+  /** The current browser (it changes after a relaunch). */
+  get browser(): B | undefined {
+    return this.#browser;
+  }
+
+  /** Contexts opened and not yet closed. */
+  get openContexts(): number {
+    return this.#contexts.size;
+  }
+
+  /**
+   * Leases a proxy and opens a context with it. Every main-frame navigation of its pages is
+   * reported to the pool; closing the context ends the lease.
+   */
+  async newContext(contextOptions?: O, options: ContextLeaseOptions = {}): Promise<C> {
+    const lease = await this.pool.acquire({ target: options.target, exclude: options.exclude, signal: options.signal });
+    try {
+      return (await this.#open(lease, contextOptions)).context;
+    } catch (error) {
+      const c = this.classify(error);
+      if (c.kind === 'client') lease.release();
+      else lease.failure({ kind: c.kind });
+      throw error;
+    }
+  }
+
+  async #open(lease: Lease, contextOptions: O | undefined): Promise<BrowserSession<C, P | undefined>> {
+    const { proxy } = lease;
+    if (proxy.protocol.startsWith('socks') && proxy.hasCredentials) {
+      throw new UnsupportedProxyError(
+        `${proxy.id}: Chromium cannot authenticate to SOCKS proxies, so a SOCKS proxy with a username or password cannot be used. ` +
+          'Use an HTTP proxy for this account, or a local forwarder without authentication.',
+      );
+    }
+    const browser = this.mode === 'launch-per-proxy' ? undefined : await this.#liveBrowser();
+    const { context, tracker, ownBrowser } = await this.openContext(browser, proxy, contextOptions);
+    this.#contexts.add(context);
+    let ended: Promise<void> | undefined;
+    const end = () => {
+      ended ??= (async () => {
+        tracker.close();
+        await tracker.idle();
+        this.#contexts.delete(context);
+        lease.release(); // the navigations told the pool what it needed; the lease just ends
+        if (ownBrowser) await this.closeBrowser(ownBrowser).catch(() => undefined);
+      })();
+      return ended;
+    };
+    this.onContextClosed(context, () => void end());
+    const close = async () => {
+      await this.closeContext(context).catch(() => undefined);
+      await end();
+    };
+    return { context, page: undefined, tracker, close };
+  }
+
+  /**
+   * Runs `task` with a fresh context and page on a leased proxy; on a failure worth another
+   * proxy, again on a rotated one, with the pool's backoff in between (core's
+   * `executeWithRetry`). The context is always closed, whatever happens. A task that returns
+   * after a navigation that was blocked, or answered by the proxy itself, has not succeeded:
+   * the attempt fails with that navigation's kind and is retried.
+   */
+  run<T>(task: (context: SessionTaskContext<C, P>) => Promise<T>, options: BaseRunOptions<O> = {}): Promise<T> {
+    const adapter = {
+      open: async (lease: Lease): Promise<BrowserSession<C, P>> => {
+        const session = await this.#open(lease, options.contextOptions);
+        try {
+          session.page = await this.newPage(session.context);
+        } catch (error) {
+          await session.close();
+          throw error;
+        }
+        return session as BrowserSession<C, P>;
+      },
+      classify: (error: unknown) => this.classify(error),
+    };
+    return runInSessions(this.pool, adapter, task, options);
+  }
+
+  /** Whatever the attempt threw, as a kind: crashed browsers and unusable proxies first, then the library's classifier. */
+  protected classify(error: unknown): Classification {
+    if (error instanceof UnsupportedProxyError) return { kind: 'proxy_auth', evidence: error.message };
+    if (this.#browser && !this.isConnected(this.#browser)) return { kind: 'client', retry: true, evidence: 'the browser disconnected' };
+    return this.classifyError(error) ?? { kind: 'unknown' };
+  }
+
+  /** The browser, relaunched (with backoff) when it crashed or disconnected. */
+  async #liveBrowser(): Promise<B> {
+    if (this.#browser && this.isConnected(this.#browser)) return this.#browser;
+    this.#relaunching ??= (async () => {
+      if (this.#relaunches > 0) await this.pool.options.clock.sleep(Math.min(30_000, 500 * 2 ** (this.#relaunches - 1)));
+      this.#relaunches++;
+      const browser = await this.launchBrowser(undefined);
+      this.#browser = browser;
+      return browser;
+    })().finally(() => {
+      this.#relaunching = undefined;
+    });
+    return this.#relaunching;
+  }
+
+  /** Closes every context it opened (and browsers it launched for them). The pool stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#contexts].map((context) => this.closeContext(context).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,40 @@
+import { type Classification, chromiumNetError, classifyChromiumError, classifyError, classifyResponse } from '@proxy-pool/core';
+import type { HTTPResponse } from 'puppeteer-core';
+
+/**
+ * What a Puppeteer error or main-frame response says about the proxy; undefined for a
+ * response that is a success. Exported for code that navigates its own way.
+ *
+ * As with Playwright, plus Puppeteer's own forms: `TimeoutError` ("Navigation timeout of N ms
+ * exceeded"), a download reported as `net::ERR_ABORTED` (→ `client`), a 407 that arrives as an
+ * ordinary response (→ `proxy_auth`), and a closed target or session (→ `client`).
+ */
+export function classify(input: unknown): Classification | undefined {
+  if (isResponse(input)) {
+    const headers = input.headers();
+    const length = headers['content-length'];
+    return classifyResponse({ status: input.status(), headers, bodyLength: length === undefined ? undefined : Number(length) });
+  }
+  if (typeof input !== 'object' || input === null) return classifyError(input);
+  const error = input as Error;
+  const message = error.message ?? '';
+  if (/Browser disconnected|Connection closed|Target crashed|Page crashed|browser has disconnected/i.test(message)) {
+    return { kind: 'client', retry: true, evidence: 'the browser crashed or disconnected' };
+  }
+  if (/Target closed|Session closed|detached Frame|Navigating frame was detached|Execution context was destroyed/i.test(message)) {
+    return { kind: 'client', evidence: 'closed or interrupted by the caller' };
+  }
+  if (chromiumNetError(message)) return classifyChromiumError(message);
+  if (error.name === 'TimeoutError') return { kind: 'timeout', evidence: message.split('\n')[0] };
+  return classifyError(error);
+}
+
+function isResponse(value: unknown): value is HTTPResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as HTTPResponse).status === 'function' &&
+    typeof (value as HTTPResponse).headers === 'function' &&
+    typeof (value as HTTPResponse).request === 'function'
+  );
+}
