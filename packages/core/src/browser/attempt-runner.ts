@@ -11,8 +11,11 @@ export interface BrowserSession<C, P> {
   context: C;
   page: P;
   tracker: NavigationTracker<object, object, object>;
-  /** Closes the context (and anything opened for it); never throws. */
-  close(): Promise<void>;
+  /**
+   * Ends the session; never throws. `reusable` says the attempt went well, so an adapter that
+   * keeps contexts per proxy may park it for the next job on the same proxy instead of closing it.
+   */
+  close(reusable?: boolean): Promise<void>;
 }
 
 export interface SessionTaskContext<C, P> {
@@ -53,6 +56,8 @@ export function runInSessions<T, C, P>(
         throw asAttemptError(c, error);
       }
       const { tracker } = session;
+      let ok = false;
+      tracker.forgetLast(); // a reused session remembers its previous job's navigations
       try {
         const result = await task({
           context: session.context,
@@ -70,6 +75,7 @@ export function runInSessions<T, C, P>(
             message: `the page at ${last.url} was not the target's (${last.outcome.kind}${last.outcome.status ? `, HTTP ${last.outcome.status}` : ''})`,
           });
         }
+        ok = true;
         return result;
       } catch (error) {
         const c = adapter.classify(error);
@@ -77,7 +83,7 @@ export function runInSessions<T, C, P>(
         tracker.settlePending(c.kind === 'timeout' ? c : undefined);
         throw asAttemptError(c, error);
       } finally {
-        await session.close();
+        await session.close(ok);
       }
     },
     { ...options, classify: (error) => adapter.classify(error), leaseEnd: 'release' },

@@ -56,9 +56,13 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
     this.#options = options;
   }
 
-  /** The last navigation reported. */
+  /** The last navigation reported (since `forgetLast`). */
   get last(): NavigationReport | undefined {
     return this.#last;
+  }
+
+  forgetLast(): void {
+    this.#last = undefined;
   }
 
   /** A main-frame navigation request (the adapter has checked it is one). */

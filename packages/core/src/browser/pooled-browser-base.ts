@@ -19,6 +19,15 @@ export interface PooledBrowserBaseOptions {
    * setups that cannot set a proxy per context. Needs `launch`.
    */
   mode?: 'per-context' | 'launch-per-proxy';
+  /**
+   * Let `run()` keep the context (and page) of a job that went well, and give it to the next
+   * job that leases the same proxy: a navigation in an open context costs a fraction of a new
+   * context. Cookies and storage then carry over between jobs on one proxy (a sticky session);
+   * a context whose job failed is always closed. @default false
+   */
+  reuseContexts?: boolean;
+  /** The most contexts kept open for reuse, over all proxies (each holds a renderer process). @default 8 */
+  maxIdleContexts?: number;
 }
 
 export interface OpenedContext<B, C> {
@@ -58,6 +67,10 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   #relaunching: Promise<B> | undefined;
   #relaunches = 0;
   readonly #contexts = new Set<C>();
+  readonly #reuse: boolean;
+  readonly #maxIdle: number;
+  /** Parked sessions, oldest first, with the proxy they belong to. */
+  readonly #idle: Array<{ proxyId: string; session: BrowserSession<C, P>; close: () => Promise<void> }> = [];
 
   protected constructor(browser: B | undefined, pool: ProxyPool, options: PooledBrowserBaseOptions, canLaunch: boolean) {
     this.mode = options.mode ?? 'per-context';
@@ -69,6 +82,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     this.pool = pool;
     this.navigationTimeoutMs = navigationTimeoutMs;
     this.#browser = browser;
+    this.#reuse = options.reuseContexts ?? false;
+    this.#maxIdle = options.maxIdleContexts ?? 8;
   }
 
   // ── what a subclass provides ──
@@ -147,6 +162,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   run<T>(task: (context: SessionTaskContext<C, P>) => Promise<T>, options: BaseRunOptions<O> = {}): Promise<T> {
     const adapter = {
       open: async (lease: Lease): Promise<BrowserSession<C, P>> => {
+        const parked = this.#unpark(lease.proxy.id);
+        if (parked) return parked;
         const session = await this.#open(lease, options.contextOptions);
         try {
           session.page = await this.newPage(session.context);
@@ -154,11 +171,33 @@ export abstract class PooledBrowserBase<B, C, P, O> {
           await session.close();
           throw error;
         }
-        return session as BrowserSession<C, P>;
+        return this.#reuse ? this.#reusable(lease.proxy.id, session as BrowserSession<C, P>) : (session as BrowserSession<C, P>);
       },
       classify: (error: unknown) => this.classify(error),
     };
     return runInSessions(this.pool, adapter, task, options);
+  }
+
+  /** Wraps a session so that closing it after a good job parks it for the next job on the same proxy. */
+  #reusable(proxyId: string, session: BrowserSession<C, P>): BrowserSession<C, P> {
+    const reallyClose = () => session.close();
+    return {
+      ...session,
+      close: async (reusable?: boolean) => {
+        const browser = this.#browser;
+        const alive = this.mode === 'launch-per-proxy' || (browser !== undefined && this.isConnected(browser));
+        if (!reusable || !alive || this.pool.closed || !this.pool.has(proxyId)) return reallyClose();
+        this.#idle.push({ proxyId, session, close: reallyClose });
+        while (this.#idle.length > this.#maxIdle) await this.#idle.shift()!.close();
+      },
+    };
+  }
+
+  #unpark(proxyId: string): BrowserSession<C, P> | undefined {
+    const index = this.#idle.findLastIndex((p) => p.proxyId === proxyId);
+    if (index === -1) return undefined;
+    const [parked] = this.#idle.splice(index, 1);
+    return this.#reusable(proxyId, parked!.session);
   }
 
   /** Whatever the attempt threw, as a kind: crashed browsers and unusable proxies first, then the library's classifier. */
@@ -185,6 +224,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
 
   /** Closes every context it opened (and browsers it launched for them). The pool stays open. */
   async close(): Promise<void> {
+    const parked = this.#idle.splice(0);
+    await Promise.all(parked.map((p) => p.close()));
     await Promise.all([...this.#contexts].map((context) => this.closeContext(context).catch(() => undefined)));
   }
 }
