@@ -48,7 +48,7 @@ export async function crawl(browser: Browser, config: CrawlConfig, options: { pa
   const startedAt = Date.now();
   const used = farm.proxies.filter((p) => !config.only || config.only(p.name));
   const pool = new ProxyPool({ ...config.pool, proxies: used.map((p) => p.url) });
-  const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: options.navigationTimeoutMs, reuseContexts: true, maxIdleContexts: options.concurrency * 2 });
+  const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: options.navigationTimeoutMs, reuseContexts: true, maxIdleContexts: options.proxies + options.concurrency });
 
   const nameOf = new Map(farm.proxies.map((p) => [p.id, p]));
   const deathAttempts = new Map<string, number>();
@@ -106,6 +106,18 @@ export async function crawl(browser: Browser, config: CrawlConfig, options: { pa
       return at === undefined ? undefined : Math.max(0, at - (startedAt + (p.spec.recoverAfterMs ?? 0)));
     }),
   };
+  if (process.env.CRAWL_DEBUG) {
+    const byKind = new Map<string, { ok: number; fail: number; ms: number }>();
+    for (const m of pool.snapshot().proxies) {
+      const kind = (nameOf.get(m.proxy)?.name ?? m.proxy).replace(/-\d+$/, '');
+      const k = byKind.get(kind) ?? { ok: 0, fail: 0, ms: 0 };
+      k.ok += m.successfulRequests;
+      k.fail += m.failedRequests;
+      k.ms += m.avgResponseTime * m.successfulRequests;
+      byKind.set(kind, k);
+    }
+    for (const [kind, k] of byKind) console.log(`    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`);
+  }
   await pooled.close();
   await pool.close();
   await farm.close();

@@ -19,7 +19,8 @@ const NAV_TIMEOUT = Number(process.env.CRAWL_NAV_TIMEOUT_MS ?? 5_000);
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 const results: CrawlResult[] = [];
 console.log(`crawl: ${PAGES} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms\n`);
-for (const config of configurations(ROTATION_NAMES)) {
+const only = process.env.CRAWL_ONLY?.split(',');
+for (const config of configurations(ROTATION_NAMES).filter((c) => !only || only.some((o) => c.name.includes(o)))) {
   const result = await crawl(browser, config, { pages: PAGES, concurrency: CONCURRENCY, proxies: PROXIES, navigationTimeoutMs: NAV_TIMEOUT });
   results.push(result);
   console.log(`  ${config.name}: ${result.fetched} pages in ${result.seconds.toFixed(1)} s`);

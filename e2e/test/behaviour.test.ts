@@ -102,7 +102,7 @@ describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => 
     }
     const dead = pool.getMetrics(farm.proxy('dead').id)!;
     expect(dead.circuitState).toBe('open');
-    expect(dead.failedRequests).toBe(5);
+    expect(dead.failedRequests).toBe(pool.options.breaker.failureThreshold);
     await pool.close();
   });
 

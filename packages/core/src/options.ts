@@ -22,7 +22,7 @@ export interface RetryOptions {
   jitter: boolean;
 }
 
-export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 3, minDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, jitter: true };
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 3, minDelayMs: 250, maxDelayMs: 60_000, factor: 2, jitter: true };
 
 export interface HealthCheckOptions {
   /** The URL every proxy is probed with. */

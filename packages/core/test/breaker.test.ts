@@ -13,7 +13,7 @@ import {
 } from '../src/health/breaker.js';
 import { seededRandom } from '../src/testing/index.js';
 
-const options = { ...DEFAULT_BREAKER_OPTIONS, jitter: 0 };
+const options = { ...DEFAULT_BREAKER_OPTIONS, failureThreshold: 5, jitter: 0 };
 const random = seededRandom(1);
 
 function failTimes(b: BreakerState, n: number, now: number): BreakerState {
@@ -74,7 +74,7 @@ describe('circuit breaker transitions', () => {
     const r = seededRandom(3);
     const durations = Array.from({ length: 200 }, () => {
       let b = closedBreaker(0);
-      for (let i = 0; i < 5; i++) b = onFailure(b, 0, jittered, r, 'x');
+      for (let i = 0; i < jittered.failureThreshold; i++) b = onFailure(b, 0, jittered, r, 'x');
       return b.state === 'open' ? b.until : Number.NaN;
     });
     expect(Math.min(...durations)).toBeGreaterThanOrEqual(48_000);

@@ -93,8 +93,16 @@ describe('getProxy and report (the seed interface)', () => {
 });
 
 describe('circuit breaker in the pool', () => {
-  it('opens after 5 proxy failures, half-opens after 60 s, admits one trial among many concurrent acquires, closes after 2 successes', async () => {
-    const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80'], breaker: { jitter: 0 } });
+  it('opens after 3 proxy failures by default', () => {
+    const { pool } = fakePool({ proxies: ['10.0.0.1:80'] });
+    for (let i = 0; i < 2; i++) pool.report('http://10.0.0.1:80', { ok: false, kind: 'proxy_unreachable' });
+    expect(pool.getMetrics('http://10.0.0.1:80')!.circuitState).toBe('closed');
+    pool.report('http://10.0.0.1:80', { ok: false, kind: 'proxy_unreachable' });
+    expect(pool.getMetrics('http://10.0.0.1:80')!.circuitState).toBe('open');
+  });
+
+  it('opens after failureThreshold proxy failures, half-opens after 60 s, admits one trial among many concurrent acquires, closes after 2 successes', async () => {
+    const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80'], breaker: { jitter: 0, failureThreshold: 5 } });
     const events: string[] = [];
     pool.on('breakerOpen', (e) => events.push(`open: ${e.reason}`));
     pool.on('breakerHalfOpen', () => events.push('half-open'));
@@ -242,7 +250,7 @@ describe('events, metrics and snapshot', () => {
         },
       }),
     );
-    const { pool } = fakePool({ proxies: [`http://alice:${SECRET}@10.0.0.1:80`], logger });
+    const { pool } = fakePool({ proxies: [`http://alice:${SECRET}@10.0.0.1:80`], logger, breaker: { failureThreshold: 5 } });
     for (let i = 0; i < 5; i++) pool.report('http://alice@10.0.0.1:80', { ok: false, kind: 'proxy_unreachable' });
     pool.report('http://alice@10.0.0.1:80', { ok: false, kind: 'proxy_auth' });
     await pool.acquire({ wait: false }).catch(() => undefined);

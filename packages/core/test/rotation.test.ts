@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy } from '../src/index.js';
+import { type Candidate, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy, WeightedRotation } from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { fakePool, proxyList } from './helpers.js';
 
@@ -79,19 +79,47 @@ describe('round-robin', () => {
 });
 
 describe('weighted', () => {
-  it('sends traffic in proportion to score², so healthy proxies get most of it', () => {
-    const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(2), seed: 11 });
-    const [good, poor] = pool.proxies.map((p) => p.id) as [string, string];
-    for (let i = 0; i < 20; i++) pool.report(good, { ok: true, latencyMs: 100 });
-    for (let i = 0; i < 4; i++) pool.report(poor, { ok: i % 2 === 0 ? true : false, kind: 'connection', latencyMs: 3_000 } as never);
-    const sGood = pool.getMetrics(good)!.healthScore;
-    const sPoor = pool.getMetrics(poor)!.healthScore;
-    let goodPicks = 0;
-    const n = 20_000;
-    for (let i = 0; i < n; i++) if (pool.getProxy()!.id === good) goodPicks++;
-    const expected = sGood ** 2 / (sGood ** 2 + sPoor ** 2);
-    expect(goodPicks / n).toBeCloseTo(expected, 1);
-    expect(goodPicks / n).toBeGreaterThan(0.7);
+  const candidate = (index: number, score: number, extra: Partial<Candidate> = {}): Candidate =>
+    ({ proxy: { id: `p${index}` }, score, inFlight: 0, uses: 0, lastUsedAt: undefined, latencyMs: undefined, index, ...extra }) as Candidate;
+
+  function pickShares(strategy: WeightedRotation, candidates: Candidate[], n = 40_000): number[] {
+    const random = seededRandom(17);
+    const counts = candidates.map(() => 0);
+    const context = { candidates, target: undefined, isEligible: () => true, random };
+    for (let i = 0; i < n; i++) counts[strategy.pick(context)!.index]!++;
+    return counts.map((c) => c / n);
+  }
+
+  it('sends work in proportion to score³, so healthy proxies get most of it', () => {
+    const strategy = new WeightedRotation();
+    const candidates = [candidate(0, 0.9), candidate(1, 0.45)];
+    for (const c of candidates) strategy.onAdded(c);
+    const [good] = pickShares(strategy, candidates);
+    expect(good).toBeCloseTo(0.9 ** 3 / (0.9 ** 3 + 0.45 ** 3), 1);
+    expect(good).toBeGreaterThan(0.85);
+  });
+
+  it('gives a proxy twice as slow as the pool’s typical one half the work, and a loaded one less', () => {
+    const strategy = new WeightedRotation();
+    const fast = [0, 1, 2].map((i) => candidate(i, 0.8, { latencyMs: 200 }));
+    const slow = candidate(3, 0.8, { latencyMs: 400 });
+    const all = [...fast, slow];
+    for (let k = 0; k < 200; k++) for (const c of all) strategy.onUpdated(c); // learn the typical latency
+    for (const c of all) strategy.onAdded(c);
+    const shares = pickShares(strategy, all);
+    expect(shares[3]! / shares[0]!).toBeGreaterThan(0.4);
+    expect(shares[3]! / shares[0]!).toBeLessThan(0.65);
+    const loaded = candidate(0, 0.8, { latencyMs: 200, inFlight: 3 });
+    expect(strategy.weight(loaded)).toBeCloseTo(strategy.weight(fast[1]!) / 4, 5);
+  });
+
+  it('still picks proportionally when most proxies are unusable (the exact scan)', async () => {
+    const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(50), seed: 3 });
+    const ids = pool.proxies.map((p) => p.id);
+    for (const id of ids.slice(2)) for (let i = 0; i < 3; i++) pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(pool.getProxy()!.id);
+    expect([...seen].sort()).toEqual(ids.slice(0, 2).sort());
   });
 });
 

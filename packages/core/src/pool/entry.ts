@@ -34,4 +34,8 @@ export class PoolEntry implements Candidate {
   get lastUsedAt(): number | undefined {
     return this.health.lastUsedAt;
   }
+
+  get latencyMs(): number | undefined {
+    return this.health.latencyMs;
+  }
 }

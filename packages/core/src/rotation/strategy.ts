@@ -10,6 +10,8 @@ export interface Candidate {
   /** Leases handed out so far. */
   readonly uses: number;
   readonly lastUsedAt: number | undefined;
+  /** Exponentially weighted average latency of its successes, in ms; undefined before the first. */
+  readonly latencyMs: number | undefined;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
 }

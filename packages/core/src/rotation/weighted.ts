@@ -3,7 +3,15 @@ import { type Candidate, type PickContext, type RotationStrategy, scanFrom } fro
 const TRIES = 64;
 
 /**
- * Picks proxies with probability proportional to `max(score, floor) ^ exponent`.
+ * Picks proxies with probability proportional to
+ *
+ *   max(score, floor)^exponent × min(1, typical latency / its latency) / (1 + leases in flight)
+ *
+ * The score carries health; the speed factor compares a proxy with the pool's own typical
+ * latency (an absolute reference cannot: under load every proxy is slow), so that a proxy
+ * twice as slow as the rest gets half the work; dividing by the leases in flight spreads
+ * concurrent work, and keeps callers from piling onto a proxy that hangs before its first
+ * timeout is even known.
  *
  * Rejection sampling: draw a proxy uniformly, accept it with probability equal to its weight
  * (weights are in [0, 1]). Exactly proportional, O(1) expected per pick, no index to keep up
@@ -22,18 +30,25 @@ export class WeightedRotation implements RotationStrategy {
   #indexed = false;
 
   /**
-   * @param exponent sharpens the preference for healthy proxies (2: a proxy at 0.5 gets a quarter of the traffic of one at 1). @default 2
-   * @param floor the least weight, so that every usable proxy keeps some traffic and can recover. @default 0.02
+   * @param exponent sharpens the preference for healthy proxies (3: a proxy at 0.5 gets an eighth of the traffic of one at 1). @default 3
+   * @param floor the least score, so that every usable proxy keeps some traffic and can recover. @default 0.02
    */
   constructor(options: { exponent?: number; floor?: number } = {}) {
-    this.#exponent = options.exponent ?? 2;
+    this.#exponent = options.exponent ?? 3;
     this.#floor = options.floor ?? 0.02;
     if (!(this.#exponent > 0)) throw new RangeError('Expected `exponent` to be a positive number.');
     if (!(this.#floor > 0 && this.#floor <= 1)) throw new RangeError('Expected `floor` to be in (0, 1].');
   }
 
+  /** The pool's typical latency: a slow-moving average of every proxy's. */
+  #typicalLatencyMs: number | undefined;
+
   weight(candidate: Candidate): number {
-    return Math.max(candidate.score, this.#floor) ** this.#exponent;
+    const health = Math.max(candidate.score, this.#floor) ** this.#exponent;
+    const latency = candidate.latencyMs;
+    const typical = this.#typicalLatencyMs;
+    const speed = latency === undefined || typical === undefined || latency <= typical ? 1 : typical / latency;
+    return (health * speed) / (1 + candidate.inFlight);
   }
 
   onAdded(candidate: Candidate): void {
@@ -42,6 +57,10 @@ export class WeightedRotation implements RotationStrategy {
   }
 
   onUpdated(candidate: Candidate): void {
+    const latency = candidate.latencyMs;
+    if (latency !== undefined) {
+      this.#typicalLatencyMs = this.#typicalLatencyMs === undefined ? latency : this.#typicalLatencyMs + 0.02 * (latency - this.#typicalLatencyMs);
+    }
     const i = candidate.index;
     if (i < 0) return;
     if (i >= this.#weights.length) {
