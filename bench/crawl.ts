@@ -27,7 +27,7 @@ for (const config of configurations(ROTATION_NAMES).filter((c) => !only || only.
 }
 await browser.close();
 
-const oracle = results.find((r) => r.name.startsWith('oracle'))!;
+const oracle = results.find((r) => r.name.startsWith('oracle')) ?? results[0]!;
 const rate = (r: CrawlResult) => r.fetched / r.seconds;
 const rows = results.map((r) => {
   const lost = [...oracle.fetchedUrls].filter((u) => !r.fetchedUrls.has(u)).length;

@@ -99,7 +99,7 @@ describe('weighted', () => {
     expect(good).toBeGreaterThan(0.85);
   });
 
-  it('gives a proxy twice as slow as the pool’s typical one half the work, and a loaded one less', () => {
+  it('gives a proxy twice as slow as the pool’s typical one a quarter of the work, and a loaded one less', () => {
     const strategy = new WeightedRotation();
     const fast = [0, 1, 2].map((i) => candidate(i, 0.8, { latencyMs: 200 }));
     const slow = candidate(3, 0.8, { latencyMs: 400 });
@@ -107,8 +107,9 @@ describe('weighted', () => {
     for (let k = 0; k < 200; k++) for (const c of all) strategy.onUpdated(c); // learn the typical latency
     for (const c of all) strategy.onAdded(c);
     const shares = pickShares(strategy, all);
-    expect(shares[3]! / shares[0]!).toBeGreaterThan(0.4);
-    expect(shares[3]! / shares[0]!).toBeLessThan(0.65);
+    // The typical latency (a running average) sits a little above 200 ms, so slightly more than ¼.
+    expect(shares[3]! / shares[0]!).toBeGreaterThan(0.25);
+    expect(shares[3]! / shares[0]!).toBeLessThan(0.4);
     const loaded = candidate(0, 0.8, { latencyMs: 200, inFlight: 3 });
     expect(strategy.weight(loaded)).toBeCloseTo(strategy.weight(fast[1]!) / 4, 5);
   });
