@@ -43,12 +43,20 @@ export interface CrawlConfig {
 }
 
 /** One crawl of `pages` pages at `concurrency` through a fresh farm, with real Chromium. */
-export async function crawl(browser: Browser, config: CrawlConfig, options: { pages: number; concurrency: number; proxies: number; navigationTimeoutMs: number }): Promise<CrawlResult> {
+export async function crawl(
+  browser: Browser,
+  config: CrawlConfig,
+  options: { pages: number; concurrency: number; proxies: number; navigationTimeoutMs: number },
+): Promise<CrawlResult> {
   const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies) });
   const startedAt = Date.now();
   const used = farm.proxies.filter((p) => !config.only || config.only(p.name));
   const pool = new ProxyPool({ ...config.pool, proxies: used.map((p) => p.url) });
-  const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: options.navigationTimeoutMs, reuseContexts: true, maxIdleContexts: options.proxies + options.concurrency });
+  const pooled = withProxyPool(browser, pool, {
+    navigationTimeoutMs: options.navigationTimeoutMs,
+    reuseContexts: true,
+    maxIdleContexts: options.proxies + options.concurrency,
+  });
 
   const nameOf = new Map(farm.proxies.map((p) => [p.id, p]));
   const deathAttempts = new Map<string, number>();
@@ -59,7 +67,8 @@ export async function crawl(browser: Browser, config: CrawlConfig, options: { pa
   });
   pool.on('success', (e) => {
     const proxy = nameOf.get(e.proxy.id);
-    if (proxy?.spec.recoverAfterMs !== undefined && !firstSuccessAfterRecovery.has(proxy.name)) firstSuccessAfterRecovery.set(proxy.name, Date.now());
+    if (proxy?.spec.recoverAfterMs !== undefined && !firstSuccessAfterRecovery.has(proxy.name))
+      firstSuccessAfterRecovery.set(proxy.name, Date.now());
   });
 
   let next = 0;
@@ -116,7 +125,8 @@ export async function crawl(browser: Browser, config: CrawlConfig, options: { pa
       k.ms += m.avgResponseTime * m.successfulRequests;
       byKind.set(kind, k);
     }
-    for (const [kind, k] of byKind) console.log(`    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`);
+    for (const [kind, k] of byKind)
+      console.log(`    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`);
   }
   await pooled.close();
   await pool.close();

@@ -21,7 +21,12 @@ const results: CrawlResult[] = [];
 console.log(`crawl: ${PAGES} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms\n`);
 const only = process.env.CRAWL_ONLY?.split(',');
 for (const config of configurations(ROTATION_NAMES).filter((c) => !only || only.some((o) => c.name.includes(o)))) {
-  const result = await crawl(browser, config, { pages: PAGES, concurrency: CONCURRENCY, proxies: PROXIES, navigationTimeoutMs: NAV_TIMEOUT });
+  const result = await crawl(browser, config, {
+    pages: PAGES,
+    concurrency: CONCURRENCY,
+    proxies: PROXIES,
+    navigationTimeoutMs: NAV_TIMEOUT,
+  });
   results.push(result);
   console.log(`  ${config.name}: ${result.fetched} pages in ${result.seconds.toFixed(1)} s`);
 }
@@ -43,11 +48,21 @@ const rows = results.map((r) => {
     r.msToReuse.length ? r.msToReuse.map((ms) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`)).join(', ') : '-',
   ];
 });
-const header = ['configuration', 'fetched', 'failed', 'pages/s', 'attempts/page', 'vs oracle', 'lost', 'attempts on dead', 'recovered reused after'];
+const header = [
+  'configuration',
+  'fetched',
+  'failed',
+  'pages/s',
+  'attempts/page',
+  'vs oracle',
+  'lost',
+  'attempts on dead',
+  'recovered reused after',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log('');
 console.log(`| ${header.map((h, i) => h.padEnd(widths[i]!)).join(' | ')} |`);
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of rows) console.log(`| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
 console.log('\nlost: pages the oracle fetched that this configuration did not. attempts on dead: attempts through each proxy');
-console.log('after it died mid-crawl. recovered reused after: from a proxy\'s recovery to its first success.');
+console.log("after it died mid-crawl. recovered reused after: from a proxy's recovery to its first success.");

@@ -97,7 +97,7 @@ describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => 
     const pool = new ProxyPool({ proxies: farm.urls, rotation: 'round-robin', retry: { minDelayMs: 10 } });
     const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 3_000 });
     const url = farm.site.url('/page/1', 'shop.test');
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 15; i++) {
       await pooled.run(async ({ page }) => (await page.goto(url))?.status(), { target: url });
     }
     const dead = pool.getMetrics(farm.proxy('dead').id)!;

@@ -7,7 +7,12 @@ import { ProxyFarm } from '../src/farm/index.js';
 
 let farm: ProxyFarm;
 beforeAll(async () => {
-  farm = await ProxyFarm.start({ proxies: [{ name: 'a', mode: 'good' }, { name: 'b', mode: 'good' }] });
+  farm = await ProxyFarm.start({
+    proxies: [
+      { name: 'a', mode: 'good' },
+      { name: 'b', mode: 'good' },
+    ],
+  });
 });
 afterAll(() => farm.close());
 

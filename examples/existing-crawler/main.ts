@@ -59,7 +59,7 @@ async function crawl(manager: ProxyManager, urls: string[]): Promise<{ pages: nu
 const farm = await ProxyFarm.start({
   proxies: [{ mode: 'good' }, { mode: 'refuse' }, { mode: 'good' }, { mode: 'reset' }, { mode: 'good' }, { mode: 'error502' }],
 });
-const urls = Array.from({ length: 24 }, (_, i) => farm.site.url(`/page/${i}`, 'crawl.test'));
+const urls = Array.from({ length: 16 }, (_, i) => farm.site.url(`/page/${i}`, 'crawl.test'));
 try {
   const before = await crawl(new RoundRobinManager(farm.urls), urls);
   console.log(`before (round-robin):  ${before.pages} pages in ${before.attempts} attempts`);

@@ -10,7 +10,12 @@ const farm = await ProxyFarm.start({
     { name: 'good', mode: 'good' },
     { name: 'dead', mode: 'refuse' },
     { name: 'hanging', mode: 'hang' },
-    { name: 'wrong-password', mode: 'good', credentials: { username: 'u', password: 'right' }, listedCredentials: { username: 'u', password: 'wrong' } },
+    {
+      name: 'wrong-password',
+      mode: 'good',
+      credentials: { username: 'u', password: 'right' },
+      listedCredentials: { username: 'u', password: 'wrong' },
+    },
     { name: 'back-in-2s', mode: 'good', recoverAfterMs: 2_000 },
   ],
 });

@@ -11,7 +11,9 @@ import { crawl } from './crawl.js';
 
 const farm = process.env.PROXIES
   ? undefined
-  : await ProxyFarm.start({ proxies: [{ mode: 'refuse' }, { mode: 'good', credentials: { username: 'u', password: 'p' } }, { mode: 'hang' }, { mode: 'good' }] });
+  : await ProxyFarm.start({
+      proxies: [{ mode: 'refuse' }, { mode: 'good', credentials: { username: 'u', password: 'p' } }, { mode: 'hang' }, { mode: 'good' }],
+    });
 const proxies = farm ? farm.urls : process.env.PROXIES!.split(',');
 const urls = farm ? [1, 2, 3, 4, 5].map((n) => farm.site.url(`/page/${n}`, 'example.test')) : process.argv.slice(2);
 try {

@@ -14,7 +14,11 @@ const file = join(mkdtempSync(join(tmpdir(), 'proxy-pool-')), 'health.json');
 {
   await using pool = new ProxyPool({ proxies });
   for (let i = 0; i < 5; i++) pool.report('http://user@10.0.0.1:8080', { ok: false, kind: 'proxy_unreachable' });
-  pool.report('http://10.0.0.2:8080', { ok: false, kind: 'rate_limited', status: 429, retryAfterMs: 600_000 }, { target: 'https://shop.example/' });
+  pool.report(
+    'http://10.0.0.2:8080',
+    { ok: false, kind: 'rate_limited', status: 429, retryAfterMs: 600_000 },
+    { target: 'https://shop.example/' },
+  );
   writeFileSync(file, JSON.stringify(pool));
 }
 const saved = readFileSync(file, 'utf8');

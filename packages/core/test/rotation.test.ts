@@ -80,7 +80,16 @@ describe('round-robin', () => {
 
 describe('weighted', () => {
   const candidate = (index: number, score: number, extra: Partial<Candidate> = {}): Candidate =>
-    ({ proxy: { id: `p${index}` }, score, inFlight: 0, uses: 0, lastUsedAt: undefined, latencyMs: undefined, index, ...extra }) as Candidate;
+    ({
+      proxy: { id: `p${index}` },
+      score,
+      inFlight: 0,
+      uses: 0,
+      lastUsedAt: undefined,
+      latencyMs: undefined,
+      index,
+      ...extra,
+    }) as Candidate;
 
   function pickShares(strategy: WeightedRotation, candidates: Candidate[], n = 40_000): number[] {
     const random = seededRandom(17);

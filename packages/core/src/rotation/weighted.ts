@@ -60,7 +60,8 @@ export class WeightedRotation implements RotationStrategy {
   onUpdated(candidate: Candidate): void {
     const latency = candidate.latencyMs;
     if (latency !== undefined) {
-      this.#typicalLatencyMs = this.#typicalLatencyMs === undefined ? latency : this.#typicalLatencyMs + 0.02 * (latency - this.#typicalLatencyMs);
+      this.#typicalLatencyMs =
+        this.#typicalLatencyMs === undefined ? latency : this.#typicalLatencyMs + 0.02 * (latency - this.#typicalLatencyMs);
     }
     const i = candidate.index;
     if (i < 0) return;

@@ -1,0 +1,1 @@
+export { type CrawleeBridge, type CrawleeBridgeOptions, crawleeBridge } from './bridge.js';
