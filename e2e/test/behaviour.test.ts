@@ -246,10 +246,16 @@ describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => 
     const job = (i: number) => {
       const site = farm.sites[i % 2]!;
       const url = site.url(`/page/${i}`, `job${i % 5}.test`);
-      return pooled.run(async ({ page }) => (await page.goto(url), page.title()), {
-        target: url,
-        contextOptions: { ignoreHTTPSErrors: true },
-      });
+      return pooled.run(
+        async ({ page }) => {
+          await page.goto(url);
+          return page.title();
+        },
+        {
+          target: url,
+          contextOptions: { ignoreHTTPSErrors: true },
+        },
+      );
     };
     // Eight at a time, as a crawler on a 2-core machine would run them.
     const results: PromiseSettledResult<string>[] = [];

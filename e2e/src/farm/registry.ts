@@ -38,7 +38,7 @@ export class FarmRegistry {
   isBanned(proxyName: string | undefined, site: string): boolean {
     if (proxyName === undefined) return false;
     const bans = this.#bans.get(proxyName);
-    return bans === 'all' || (bans !== undefined && bans.has(site));
+    return bans === 'all' || bans?.has(site) === true;
   }
 }
 
