@@ -64,3 +64,4 @@ export {
   PooledBrowserBase,
   type PooledBrowserBaseOptions,
 } from './browser/pooled-browser-base.js';
+export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './browser/response-like.js';

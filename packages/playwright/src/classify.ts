@@ -1,12 +1,11 @@
-import { type Classification, chromiumNetError, classifyChromiumError, classifyError, classifyResponse } from '@proxy-pool/core';
-import type { Response } from 'playwright-core';
-
-/** Headers of a Playwright response, lower-cased (Playwright already lower-cases them). */
-function evidenceOf(response: Response): Parameters<typeof classifyResponse>[0] {
-  const headers = response.headers();
-  const length = headers['content-length'];
-  return { status: response.status(), headers, bodyLength: length === undefined ? undefined : Number(length) };
-}
+import {
+  type Classification,
+  chromiumNetError,
+  classifyChromiumError,
+  classifyError,
+  classifyResponseLike,
+  isResponseLike,
+} from '@proxy-pool/core';
 
 /**
  * What a Playwright error or main-frame response says about the proxy, as a failure kind;
@@ -22,7 +21,7 @@ function evidenceOf(response: Response): Parameters<typeof classifyResponse>[0] 
  * - a browser that crashed or disconnected → `client`, retried
  */
 export function classify(input: unknown): Classification | undefined {
-  if (isResponse(input)) return classifyResponse(evidenceOf(input));
+  if (isResponseLike(input)) return classifyResponseLike(input);
   if (!(input instanceof Error) && (typeof input !== 'object' || input === null)) return classifyError(input);
   const error = input as Error;
   const message = error.message ?? '';
@@ -41,14 +40,4 @@ export function classify(input: unknown): Classification | undefined {
   if (code) return classifyChromiumError(message);
   if (error.name === 'TimeoutError') return { kind: 'timeout', evidence: message.split('\n')[0] };
   return classifyError(error);
-}
-
-function isResponse(value: unknown): value is Response {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Response).status === 'function' &&
-    typeof (value as Response).headers === 'function' &&
-    typeof (value as Response).request === 'function'
-  );
 }

@@ -1,4 +1,4 @@
-import { type Classification, NavigationTracker, type NavigationReport } from '@proxy-pool/core';
+import { type Classification, type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/core';
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import { classify } from './classify.js';
 
@@ -21,15 +21,7 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Na
     detectBlocks: options.detectBlocks,
     classifyResponse: (response) => classify(response),
     classifyErrorText: (errorText): Classification | undefined => classify(new Error(errorText)),
-    isRedirect: (response) => response.status() >= 300 && response.status() < 400 && response.headers().location !== undefined,
-    document: {
-      contentType: (response) => response.headers()['content-type'] ?? '',
-      contentLength: (response) => {
-        const length = response.headers()['content-length'];
-        return length === undefined ? undefined : Number(length);
-      },
-      text: (response) => response.text(),
-    },
+    ...responseTrackerOptions<Response>(),
   });
   const attach = (page: Page) => {
     const isMainFrameNavigation = (request: Request) => {

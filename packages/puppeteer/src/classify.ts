@@ -1,5 +1,11 @@
-import { type Classification, chromiumNetError, classifyChromiumError, classifyError, classifyResponse } from '@proxy-pool/core';
-import type { HTTPResponse } from 'puppeteer-core';
+import {
+  type Classification,
+  chromiumNetError,
+  classifyChromiumError,
+  classifyError,
+  classifyResponseLike,
+  isResponseLike,
+} from '@proxy-pool/core';
 
 /**
  * What a Puppeteer error or main-frame response says about the proxy; undefined for a
@@ -10,11 +16,7 @@ import type { HTTPResponse } from 'puppeteer-core';
  * ordinary response (→ `proxy_auth`), and a closed target or session (→ `client`).
  */
 export function classify(input: unknown): Classification | undefined {
-  if (isResponse(input)) {
-    const headers = input.headers();
-    const length = headers['content-length'];
-    return classifyResponse({ status: input.status(), headers, bodyLength: length === undefined ? undefined : Number(length) });
-  }
+  if (isResponseLike(input)) return classifyResponseLike(input);
   if (typeof input !== 'object' || input === null) return classifyError(input);
   const error = input as Error;
   const message = error.message ?? '';
@@ -27,14 +29,4 @@ export function classify(input: unknown): Classification | undefined {
   if (chromiumNetError(message)) return classifyChromiumError(message);
   if (error.name === 'TimeoutError') return { kind: 'timeout', evidence: message.split('\n')[0] };
   return classifyError(error);
-}
-
-function isResponse(value: unknown): value is HTTPResponse {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as HTTPResponse).status === 'function' &&
-    typeof (value as HTTPResponse).headers === 'function' &&
-    typeof (value as HTTPResponse).request === 'function'
-  );
 }

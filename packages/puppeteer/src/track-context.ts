@@ -1,4 +1,4 @@
-import { type Classification, type NavigationReport, NavigationTracker } from '@proxy-pool/core';
+import { type Classification, type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/core';
 import type { BrowserContext, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import { classify } from './classify.js';
 
@@ -33,15 +33,7 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
     detectBlocks: options.detectBlocks,
     classifyResponse: (response) => classify(response),
     classifyErrorText: (errorText): Classification | undefined => classify(new Error(errorText)),
-    isRedirect: (response) => response.status() >= 300 && response.status() < 400 && response.headers().location !== undefined,
-    document: {
-      contentType: (response) => response.headers()['content-type'] ?? '',
-      contentLength: (response) => {
-        const length = response.headers()['content-length'];
-        return length === undefined ? undefined : Number(length);
-      },
-      text: (response) => response.text(),
-    },
+    ...responseTrackerOptions<HTTPResponse>(),
   });
   const attached = new WeakMap<Page, Promise<void>>();
   const attach = (page: Page): Promise<void> => {

@@ -1,7 +1,7 @@
 import type { FailureKind } from '../failure-kinds.js';
 import type { Ban } from './bans.js';
 import { type BreakerState, closedBreaker } from './breaker.js';
-import type { ScoreStats } from './score.js';
+import { type ScoreStats, emptyScoreStats } from './score.js';
 
 /**
  * Everything the pool has learned about one proxy. Keyed by proxy id; holds no password.
@@ -43,13 +43,7 @@ export function ownFailuresByKind(record: HealthRecord): Partial<Record<FailureK
 
 export function newHealthRecord(now: number): HealthRecord {
   return {
-    successes: 0,
-    failures: 0,
-    decayedAt: now,
-    latencyMs: undefined,
-    lastSuccessAt: undefined,
-    lastFailureAt: undefined,
-    consecutiveSuccesses: 0,
+    ...emptyScoreStats(now),
     breaker: closedBreaker(now),
     bans: NO_BANS,
     consecutiveFailures: 0,
