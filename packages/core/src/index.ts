@@ -58,6 +58,7 @@ export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js'
 export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './browser/attempt-runner.js';
 export { type NavigationReport, NavigationTracker, type NavigationTrackerOptions } from './browser/navigation-tracker.js';
 export {
+  type AdapterOptions,
   type BaseRunOptions,
   type ContextLeaseOptions,
   type OpenedContext,

@@ -1,26 +1,20 @@
 import {
+  type AdapterOptions,
   type BaseRunOptions,
   type Classification,
   type ContextLeaseOptions,
   type OpenedContext,
   PooledBrowserBase,
-  type PooledBrowserBaseOptions,
   type Proxy,
   type ProxyPool,
   type SessionTaskContext,
 } from '@proxy-pool/core';
-import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page, Response } from 'playwright-core';
 import { classify as defaultClassify } from './classify.js';
 import { rememberProxy } from './proxy-of.js';
-import { type BlockDetector, trackContext } from './track-context.js';
+import { trackContext } from './track-context.js';
 
-export interface PooledBrowserOptions extends PooledBrowserBaseOptions {
-  /** Your own classifier, asked first; return undefined to fall back to the default. */
-  classify?: (error: unknown) => Classification | undefined;
-  /** Decides whether a 2xx main-frame response is a block page (captcha, "access denied"…). */
-  isBlocked?: BlockDetector;
-  /** Read small 2xx documents to spot block pages with the default detector. @default true */
-  detectBlocks?: boolean;
+export interface PooledBrowserOptions extends AdapterOptions<Response, Page> {
   /** Proxy bypass rules passed to every context (Playwright's `bypass`). */
   bypass?: string;
   /**

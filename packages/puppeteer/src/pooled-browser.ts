@@ -1,27 +1,21 @@
 import {
+  type AdapterOptions,
   type BaseRunOptions,
   type Classification,
   type ContextLeaseOptions,
   type OpenedContext,
   PooledBrowserBase,
-  type PooledBrowserBaseOptions,
   type Proxy,
   type ProxyPool,
   type SessionTaskContext,
 } from '@proxy-pool/core';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, BrowserContextOptions, HTTPResponse, Page } from 'puppeteer-core';
 import { classify as defaultClassify } from './classify.js';
 import { answerProxyAuth } from './proxy-auth.js';
 import { rememberProxy } from './proxy-of.js';
-import { type BlockDetector, trackContext } from './track-context.js';
+import { trackContext } from './track-context.js';
 
-export interface PooledBrowserOptions extends PooledBrowserBaseOptions {
-  /** Your own classifier, asked first; return undefined to fall back to the default. */
-  classify?: (error: unknown) => Classification | undefined;
-  /** Decides whether a 2xx main-frame response is a block page (captcha, "access denied"…). */
-  isBlocked?: BlockDetector;
-  /** Read small 2xx documents to spot block pages with the default detector. @default true */
-  detectBlocks?: boolean;
+export interface PooledBrowserOptions extends AdapterOptions<HTTPResponse, Page> {
   /**
    * Hosts that skip the proxy (Chromium's bypass rules). Chromium bypasses loopback by
    * default; `['<-loopback>']` sends 127.0.0.1 through the proxy too.

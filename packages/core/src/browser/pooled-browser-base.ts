@@ -30,6 +30,16 @@ export interface PooledBrowserBaseOptions {
   maxIdleContexts?: number;
 }
 
+/** The options both adapters take; `S` is the library's response type, `P` its page type. */
+export interface AdapterOptions<S, P> extends PooledBrowserBaseOptions {
+  /** Your own classifier, asked first; return undefined to fall back to the adapter's. */
+  classify?: (error: unknown) => Classification | undefined;
+  /** Decides whether a 2xx main-frame response is a block page (captcha, "access denied"…): return true or a reason. */
+  isBlocked?: (response: S, page: P) => Promise<boolean | string | undefined> | boolean | string | undefined;
+  /** Read small 2xx documents to spot block pages with the default detector. @default true */
+  detectBlocks?: boolean;
+}
+
 export interface OpenedContext<B, C> {
   context: C;
   tracker: NavigationTracker<object, object, object>;
