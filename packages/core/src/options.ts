@@ -42,7 +42,10 @@ export interface HealthCheckOptions {
 }
 
 export interface ProxyPoolOptions {
-  /** Proxies: an array of strings / `{ server, username, password }`, or a list in text (one per line). */
+  /**
+   * Proxies: an array of strings / `{ server, username, password }`, or a list in text (one per
+   * line). An empty list throws `ProxyParseError`; leave the option out to start empty and `add()` later.
+   */
   proxies?: string | readonly ProxyInput[];
   /** @default 'weighted' */
   rotation?: RotationName | RotationStrategy;

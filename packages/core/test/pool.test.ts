@@ -185,7 +185,8 @@ describe('membership', () => {
   });
 
   it('wakes a waiting acquire when a proxy is added', async () => {
-    const { pool, clock } = fakePool({ proxies: [] });
+    const clock = new FakeClock();
+    const pool = new ProxyPool({ clock }); // no proxies yet: filled later
     const waiting = pool.acquire({ maxWaitMs: 10_000 });
     await clock.advance(1_000);
     pool.add('10.0.0.7:80');
@@ -274,7 +275,9 @@ describe('options', () => {
   });
 
   it('names the line of a bad proxy given in the options', () => {
-    expect(() => new ProxyPool({ proxies: '10.0.0.1:80\n10.0.0.2' })).toThrow(/line 2: no port/);
+    expect(() => new ProxyPool({ proxies: '10.0.0.1:80\n10.0.0.2' })).toThrow(/line 2 of the proxies option: no port/);
+    expect(() => new ProxyPool({ proxies: [] })).toThrow(/no proxies found in the proxies option/);
+    expect(() => new ProxyPool({ proxies: '# none yet\n' })).toThrow(ProxyParseError);
   });
 });
 

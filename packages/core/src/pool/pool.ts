@@ -88,8 +88,10 @@ export class ProxyPool implements LeaseOwner {
       isEligible: (candidate: Candidate) => this.#isEligible(candidate as PoolEntry),
       random,
     };
+    // An empty list given on purpose is almost always a bug (an unset variable, an empty file):
+    // it throws. A pool meant to be filled later leaves `proxies` out.
     if (options.proxies !== undefined) {
-      for (const proxy of parseProxyList(options.proxies, { allowEmpty: true })) this.#addProxy(proxy);
+      for (const proxy of parseProxyList(options.proxies, { source: 'the proxies option' })) this.#addProxy(proxy);
     }
     const hc = this.options.healthCheck;
     if (hc) {
