@@ -17,7 +17,7 @@ export interface ProbeOptions {
 function dispatcherFor(proxy: Proxy, options: ProbeOptions): Dispatcher {
   const tls = { rejectUnauthorized: options.rejectUnauthorized ?? true };
   if (proxy.protocol === 'socks4' || proxy.protocol === 'socks5') {
-    return new Agent({ connect: socksConnector(proxy, options.timeoutMs), connections: 1 });
+    return new Agent({ connect: socksConnector(proxy, options.timeoutMs, tls.rejectUnauthorized), connections: 1 });
   }
   const token = proxy.hasCredentials
     ? `Basic ${Buffer.from(`${proxy.username ?? ''}:${proxy.password ?? ''}`).toString('base64')}`

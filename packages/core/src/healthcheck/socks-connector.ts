@@ -8,7 +8,7 @@ import type { Proxy } from '../proxy.js';
  * library), then speaks TLS to the target itself for https URLs. Lets the health checker
  * probe SOCKS proxies with the same `request()` it uses for HTTP proxies.
  */
-export function socksConnector(proxy: Proxy, timeoutMs: number): buildConnector.connector {
+export function socksConnector(proxy: Proxy, timeoutMs: number, rejectUnauthorized = true): buildConnector.connector {
   return (options, callback) => {
     const https = options.protocol === 'https:';
     const port = Number(options.port) || (https ? 443 : 80);
@@ -29,7 +29,7 @@ export function socksConnector(proxy: Proxy, timeoutMs: number): buildConnector.
           callback(null, socket);
           return;
         }
-        const secure = tlsConnect({ socket, servername: options.servername ?? options.hostname, rejectUnauthorized: true });
+        const secure = tlsConnect({ socket, servername: options.servername ?? options.hostname, rejectUnauthorized });
         secure.once('secureConnect', () => callback(null, secure));
         secure.once('error', (error) => callback(error, null));
       },
