@@ -1,7 +1,7 @@
 import type { FailureKind } from '../failure-kinds.js';
 import type { Ban } from './bans.js';
 import { type BreakerState, closedBreaker } from './breaker.js';
-import { type ScoreStats, emptyScoreStats } from './score.js';
+import type { ScoreStats } from './score.js';
 
 /**
  * Everything the pool has learned about one proxy. Keyed by proxy id; holds no password.
@@ -42,8 +42,16 @@ export function ownFailuresByKind(record: HealthRecord): Partial<Record<FailureK
 }
 
 export function newHealthRecord(now: number): HealthRecord {
+  // Every field written out, in one literal: a spread here gives V8 a slower object shape, and
+  // the pick-and-report benchmark drops fourfold at 100,000 proxies (measured).
   return {
-    ...emptyScoreStats(now),
+    successes: 0,
+    failures: 0,
+    decayedAt: now,
+    latencyMs: undefined,
+    lastSuccessAt: undefined,
+    lastFailureAt: undefined,
+    consecutiveSuccesses: 0,
     breaker: closedBreaker(now),
     bans: NO_BANS,
     consecutiveFailures: 0,
