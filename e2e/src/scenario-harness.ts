@@ -8,8 +8,12 @@ export interface Reported {
   status?: number | undefined;
 }
 
-/** Opens a context on the pool's (only) proxy, navigates to `url`, closes it. Errors are the driver's to swallow. */
-export type Driver = (pool: ProxyPool, url: string) => Promise<void>;
+/**
+ * Opens a context on the pool's (only) proxy, navigates to `url`, waits for the report (the
+ * browser's events can trail the navigation's own error under load), closes it. Errors are the
+ * driver's to swallow.
+ */
+export type Driver = (pool: ProxyPool, url: string, waitForReport: () => Promise<void>) => Promise<void>;
 
 export interface ScenarioRun {
   scenario: Scenario;
@@ -30,7 +34,12 @@ export async function scenarioBed(adapter: 'playwright' | 'puppeteer') {
     pool.on('failure', (e) => reports.push({ ok: false, kind: e.kind, status: e.status }));
     site.down = scenario.siteDown ?? false;
     try {
-      await drive(pool, site.url(scenario.path, `scenario-${index}.test`));
+      const waitForReport = async () => {
+        // Up to 2 s for a report; scenarios that must report nothing wait the whole time.
+        for (let waited = 0; reports.length === 0 && waited < 2_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 50)); // and a moment more, to catch a second (wrong) report
+      };
+      await drive(pool, site.url(scenario.path, `scenario-${index}.test`), waitForReport);
     } finally {
       site.down = false;
       await pool.close();

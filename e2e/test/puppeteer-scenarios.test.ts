@@ -19,12 +19,12 @@ describe.each(['newest', 'lowest'] as const)('Puppeteer (%s): every failure kind
   });
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
-    const result = await bed.run(scenario, async (pool, url) => {
+    const result = await bed.run(scenario, async (pool, url, waitForReport) => {
       const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 2_000 });
       const context = await pooled.newContext({}, { target: url });
       const page = await context.newPage();
       await page.goto(url, { timeout: 5_000 }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 100));
+      await waitForReport();
       await context.close();
       expect(pooled.openContexts).toBe(0);
     });

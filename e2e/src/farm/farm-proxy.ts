@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from 'node:http';
-import { type AddressInfo, type Socket, connect } from 'node:net';
+import { type Socket, connect } from 'node:net';
+import { closedOnPurpose, listenOnFreePort } from './ports.js';
 import { type FarmRegistry, resolveFarmHost } from './registry.js';
 
 /**
@@ -95,20 +96,15 @@ export class FarmProxy {
   }
 
   async #listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+    this.#port = await listenOnFreePort(this.#server, port);
+    closedOnPurpose.delete(this.#port);
     this.#listening = true;
   }
 
   async #stopListening(): Promise<void> {
     if (!this.#listening) return;
     this.#listening = false;
+    closedOnPurpose.add(this.#port); // nobody else in the farm may take it while it refuses
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -248,5 +244,6 @@ export class FarmProxy {
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     await this.#stopListening();
+    closedOnPurpose.delete(this.#port);
   }
 }

@@ -1,4 +1,5 @@
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { listenOnFreePort } from './ports.js';
 import { type FarmRegistry, resolveFarmHost } from './registry.js';
 
 /**
@@ -21,7 +22,7 @@ export class Socks5Server {
     const server = createServer();
     const socks = new Socks5Server(name, server);
     server.on('connection', (socket) => socks.#serve(socket, registry));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await listenOnFreePort(server);
     return socks;
   }
 

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closedOnPurpose, listenOnFreePort } from './ports.js';
 import { generate } from 'selfsigned';
 import type { FarmRegistry } from './registry.js';
 
@@ -74,9 +75,9 @@ export class TargetSite {
   static async start(options: TargetSiteOptions): Promise<TargetSite> {
     const server = options.https ? createHttpsServer(await testCertificate()) : createHttpServer();
     server.keepAliveTimeout = 1_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnFreePort(server);
     const site = new TargetSite(server, options.https ?? false, options.registry);
-    site.#port = (server.address() as AddressInfo).port;
+    site.#port = port;
     return site;
   }
 
@@ -93,9 +94,11 @@ export class TargetSite {
     if (value === this.#down) return;
     this.#down = value;
     if (value) {
+      closedOnPurpose.add(this.#port);
       for (const socket of this.#sockets) socket.destroy();
       this.#server.close();
     } else {
+      closedOnPurpose.delete(this.#port);
       this.#server.listen(this.#port, '127.0.0.1');
     }
   }
