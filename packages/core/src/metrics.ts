@@ -32,7 +32,7 @@ export interface ProxyMetrics {
 }
 
 export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
-  const { health } = entry;
+  const health = entry;
   const { breaker } = health;
   const stats = health;
   const bannedOn: string[] = [];

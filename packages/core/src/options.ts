@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { type Clock, type Random, systemClock } from './clock.js';
 import { type BanOptions, DEFAULT_BAN_OPTIONS } from './health/bans.js';
 import { type BreakerOptions, DEFAULT_BREAKER_OPTIONS } from './health/breaker.js';
-import { type HealthStore, MemoryHealthStore } from './health/record.js';
+import type { HealthStore } from './health/record.js';
 import { DEFAULT_SCORE_OPTIONS, type ScoreOptions, type ScoreWeights } from './health/score.js';
 import { DEFAULT_TARGET_HEALTH_OPTIONS, type TargetHealthOptions } from './health/target-health.js';
 import type { ProxyInput } from './parse.js';
@@ -65,7 +65,11 @@ export interface ProxyPoolOptions {
   clock?: Clock;
   /** Injected randomness, for tests. @default Math.random */
   random?: Random;
-  /** Where per-proxy health lives. @default in memory */
+  /**
+   * Told when a proxy's health record starts and stops being live, so that it can keep health
+   * beyond the pool's lifetime or share it (`MemoryHealthStore` keeps it across remove/add and
+   * between pools of one process). @default none: a removed proxy's health is forgotten
+   */
   healthStore?: HealthStore;
 }
 
@@ -81,7 +85,7 @@ export interface ResolvedOptions {
   logger: Logger;
   clock: Clock;
   random: Random;
-  healthStore: HealthStore;
+  healthStore: HealthStore | undefined;
 }
 
 function check(condition: boolean, option: string, expectation: string, value: unknown, error: 'type' | 'range' = 'range'): void {
@@ -194,6 +198,6 @@ export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
     logger: options.logger ?? pino({ enabled: false }),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
-    healthStore: options.healthStore ?? new MemoryHealthStore(),
+    healthStore: options.healthStore,
   };
 }

@@ -23,6 +23,12 @@ export type FailureReport = Omit<FailureOutcome, 'ok'>;
 export type SuccessReport = Omit<SuccessOutcome, 'ok'>;
 
 /** Throws a TypeError that says what is wrong with an outcome a caller handed us. */
+function checkNonNegative(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new TypeError(`Expected \`${field}\` to be a non-negative number, got ${JSON.stringify(value)}.`);
+  }
+}
+
 export function checkOutcome<T extends Outcome>(outcome: T): T {
   if (typeof outcome !== 'object' || outcome === null || typeof outcome.ok !== 'boolean') {
     throw new TypeError('Expected an outcome `{ ok: true, latencyMs? }` or `{ ok: false, kind, … }`.');
@@ -30,11 +36,10 @@ export function checkOutcome<T extends Outcome>(outcome: T): T {
   if (!outcome.ok && !isFailureKind(outcome.kind)) {
     throw new TypeError(`Expected \`kind\` to be one of ${FAILURE_KINDS.join(', ')}, got ${JSON.stringify(outcome.kind)}.`);
   }
-  for (const field of ['latencyMs', 'status', 'retryAfterMs'] as const) {
-    const value = (outcome as unknown as Record<string, unknown>)[field];
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
-      throw new TypeError(`Expected \`${field}\` to be a non-negative number, got ${JSON.stringify(value)}.`);
-    }
-  }
+  // Field by field rather than a loop over names: this runs on every reported outcome.
+  const o = outcome as { latencyMs?: unknown; status?: unknown; retryAfterMs?: unknown };
+  if (o.latencyMs !== undefined) checkNonNegative(o.latencyMs, 'latencyMs');
+  if (o.status !== undefined) checkNonNegative(o.status, 'status');
+  if (o.retryAfterMs !== undefined) checkNonNegative(o.retryAfterMs, 'retryAfterMs');
   return outcome;
 }

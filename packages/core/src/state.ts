@@ -2,7 +2,7 @@ import { StateRestoreError } from './errors.js';
 import { FAILURE_KINDS, type FailureKind } from './failure-kinds.js';
 import type { Ban } from './health/bans.js';
 import type { BreakerState } from './health/breaker.js';
-import type { HealthRecord } from './health/record.js';
+import { type HealthRecord, NO_BANS, NO_FAILURES } from './health/record.js';
 import type { ScoreStats } from './health/score.js';
 
 /** What a pool has learned, keyed by proxy id, without passwords: `pool.toJSON()`. */
@@ -55,12 +55,13 @@ export function applyHealth(record: HealthRecord, saved: SavedHealth): void {
   record.consecutiveSuccesses = stats.consecutiveSuccesses;
   // In-flight work did not survive the restart: a half-open breaker starts with no trial out.
   record.breaker = saved.breaker.state === 'half-open' ? { ...saved.breaker, trials: 0 } : { ...saved.breaker };
-  record.bans = new Map(Object.entries(saved.bans));
+  const bans = Object.entries(saved.bans);
+  record.bans = bans.length === 0 ? NO_BANS : new Map(bans);
   record.consecutiveFailures = saved.consecutiveFailures;
   record.totalRequests = saved.totals.requests;
   record.totalSuccesses = saved.totals.successes;
   record.totalFailures = saved.totals.failures;
-  record.failuresByKind = { ...saved.totals.byKind };
+  record.failuresByKind = Object.keys(saved.totals.byKind).length === 0 ? NO_FAILURES : { ...saved.totals.byKind };
 }
 
 class Checker {

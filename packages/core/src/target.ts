@@ -9,14 +9,19 @@ import { parse } from 'tldts';
 export function targetKey(target: string | URL | undefined): string | undefined {
   if (target === undefined || target === '') return undefined;
   if (typeof target !== 'string') return computeKey(target);
+  // Most calls name the same URL string as the one before (a crawl loop, a retry): compared by identity first.
+  if (target === last.target) return last.key;
   // Parsing a URL and looking up the public-suffix list costs microseconds; a crawl asks
   // about the same few sites over and over (with different paths), so remember by authority.
   const authority = AUTHORITY.exec(target)?.[1] ?? target;
-  const cached = cache.get(authority);
-  if (cached !== undefined) return cached;
-  const key = computeKey(target);
-  if (cache.size >= CACHE_SIZE) cache.clear();
-  cache.set(authority, key);
+  let key = cache.get(authority);
+  if (key === undefined) {
+    key = computeKey(target);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(authority, key);
+  }
+  last.target = target;
+  last.key = key;
   return key;
 }
 
@@ -24,6 +29,7 @@ export function targetKey(target: string | URL | undefined): string | undefined 
 const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i;
 
 const CACHE_SIZE = 4_096;
+const last: { target: string | undefined; key: string | undefined } = { target: undefined, key: undefined };
 const cache = new Map<string, string>();
 
 function computeKey(target: string | URL): string {

@@ -1,13 +1,12 @@
 import type { FailureKind } from '../failure-kinds.js';
 import type { Ban } from './bans.js';
-import { type BreakerState, closedBreaker } from './breaker.js';
+import type { BreakerState } from './breaker.js';
 import type { ScoreStats } from './score.js';
 
 /**
  * Everything the pool has learned about one proxy. Keyed by proxy id; holds no password.
- * The score's statistics sit in the record itself (it is a `ScoreStats`) rather than in
- * objects of their own: every outcome updates them, and at 100,000 proxies each extra
- * object touched per outcome is a cache miss.
+ * The score's statistics sit in the record itself (it is a `ScoreStats`). The pool's records
+ * keep their numbers in a table row (`TableHealthRecord`): see health/table.ts for why.
  */
 export interface HealthRecord extends ScoreStats {
   breaker: BreakerState;
@@ -28,8 +27,8 @@ export interface HealthRecord extends ScoreStats {
  * containers until their first ban or failure (an empty Map alone costs ~200 bytes a proxy).
  * Never mutate them: replace them first (`ownBans`, `ownFailuresByKind`).
  */
-const NO_BANS: Map<string, Ban> = new Map();
-const NO_FAILURES: Partial<Record<FailureKind, number>> = Object.freeze({});
+export const NO_BANS: Map<string, Ban> = new Map();
+export const NO_FAILURES: Partial<Record<FailureKind, number>> = Object.freeze({});
 
 export function ownBans(record: HealthRecord): Map<string, Ban> {
   if (record.bans === NO_BANS) record.bans = new Map();
@@ -41,58 +40,16 @@ export function ownFailuresByKind(record: HealthRecord): Partial<Record<FailureK
   return record.failuresByKind;
 }
 
-export function newHealthRecord(now: number): HealthRecord {
-  // Every field written out, in one literal: a spread here gives V8 a slower object shape, and
-  // the pick-and-report benchmark drops fourfold at 100,000 proxies (measured).
-  return {
-    successes: 0,
-    failures: 0,
-    decayedAt: now,
-    latencyMs: undefined,
-    lastSuccessAt: undefined,
-    lastFailureAt: undefined,
-    consecutiveSuccesses: 0,
-    breaker: closedBreaker(now),
-    bans: NO_BANS,
-    consecutiveFailures: 0,
-    totalRequests: 0,
-    totalSuccesses: 0,
-    totalFailures: 0,
-    failuresByKind: NO_FAILURES,
-    lastUsedAt: undefined,
-  };
-}
-
 /**
- * Where per-proxy health lives. The pool asks for a proxy's live record once, when the proxy
- * joins, and updates it in place. The default keeps records in memory; a store shared by
- * several machines (Redis, say) would implement the same three methods and sync the records
- * it hands out in the background.
+ * Where per-proxy health is kept beyond the pool's own memory. The pool owns each proxy's live
+ * record (it updates it on every outcome, so it lives next to the pool's other numbers); a
+ * store is told when a record starts and stops being live. It may fill a new record from what
+ * it knows, and read or write live records at any time between two calls into the pool (a
+ * store shared by several machines — Redis, say — would merge them in the background).
  */
 export interface HealthStore {
-  /** The live record for a proxy, created when missing. */
-  open(proxyId: string, now: number): HealthRecord;
-  delete(proxyId: string): void;
-  entries(): Iterable<[string, HealthRecord]>;
-}
-
-export class MemoryHealthStore implements HealthStore {
-  readonly #records = new Map<string, HealthRecord>();
-
-  open(proxyId: string, now: number): HealthRecord {
-    let record = this.#records.get(proxyId);
-    if (!record) {
-      record = newHealthRecord(now);
-      this.#records.set(proxyId, record);
-    }
-    return record;
-  }
-
-  delete(proxyId: string): void {
-    this.#records.delete(proxyId);
-  }
-
-  entries(): Iterable<[string, HealthRecord]> {
-    return this.#records.entries();
-  }
+  /** A proxy joined the pool: `record` is fresh; fill it in if the store knows this proxy. */
+  attach(proxyId: string, record: HealthRecord): void;
+  /** The proxy left the pool (or the pool closed): `record` is no longer live after this call. */
+  detach(proxyId: string, record: HealthRecord): void;
 }

@@ -60,6 +60,10 @@ export interface SuccessResult<T> {
   charge: PendingFailure<T>[];
 }
 
+// The common results, shared (their `charge` lists are empty and frozen): no allocation per success.
+const NOTHING_TO_CHARGE: SuccessResult<never> = Object.freeze({ cameUp: false, charge: Object.freeze([]) as unknown as never[] });
+const CAME_UP: SuccessResult<never> = Object.freeze({ cameUp: true, charge: Object.freeze([]) as unknown as never[] });
+
 export class TargetHealth<T> {
   readonly #options: TargetHealthOptions;
   readonly #targets = new Map<string, TargetRecord<T>>();
@@ -102,8 +106,9 @@ export class TargetHealth<T> {
     const cameUp = record.downSince !== undefined;
     record.downSince = undefined;
     record.lastSuccessAt = now;
-    record.failing.clear();
-    if (record.pending.length === 0) return { cameUp, charge: [] };
+    // Checked first: clearing a Map allocates a new table even when it is empty, and this runs on every success.
+    if (record.failing.size > 0) record.failing.clear();
+    if (record.pending.length === 0) return cameUp ? CAME_UP : NOTHING_TO_CHARGE;
     const charge: PendingFailure<T>[] = [];
     const keep: PendingFailure<T>[] = [];
     for (const p of record.pending) {

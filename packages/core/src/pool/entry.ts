@@ -1,41 +1,36 @@
-import type { HealthRecord } from '../health/record.js';
+import { type HealthTable, TableHealthRecord } from '../health/table.js';
 import type { Proxy } from '../proxy.js';
 import type { Candidate } from '../rotation/strategy.js';
 
-/** The pool's own view of one proxy: its health record plus what leases do to it. */
-export class PoolEntry implements Candidate {
+/**
+ * The pool's own view of one proxy: its live health record (numbers in a table row) plus what
+ * leases do to it. One object per proxy, so that picking and reporting touch as little memory
+ * as possible: at 100,000 proxies every extra object read per pick is a likely cache miss.
+ */
+export class PoolEntry extends TableHealthRecord implements Candidate {
   readonly proxy: Proxy;
-  readonly health: HealthRecord;
+  /** `proxy.id`, kept here so that reporting never has to read the proxy object. */
+  readonly id: string;
   inFlight = 0;
   uses = 0;
-  score: number;
-  /** When `score` was last computed: it depends on time, so it is refreshed when stale. */
-  scoredAt: number;
   removed = false;
   /** Position in the pool's array (for O(1) removal). */
   index = -1;
-  /**
-   * Mirrors of the health record's breaker state and bans, kept on the entry so that
-   * checking a candidate touches one object: at 100,000 proxies every extra object a pick
-   * reads is a likely cache miss.
-   */
+  /** The rotation strategy's (see `Candidate.slot`). */
+  slot = -1;
+  /** Mirrors of the breaker's state and of whether any ban exists, for the checks of every pick. */
   circuit: 'closed' | 'open' | 'half-open' = 'closed';
   hasBans = false;
 
-  constructor(proxy: Proxy, health: HealthRecord, score: number, now: number) {
+  constructor(proxy: Proxy, table: HealthTable, now: number) {
+    super(table, now);
     this.proxy = proxy;
-    this.health = health;
-    this.score = score;
-    this.scoredAt = now;
-    this.circuit = health.breaker.state;
-    this.hasBans = health.bans.size > 0;
+    this.id = proxy.id;
   }
 
-  get lastUsedAt(): number | undefined {
-    return this.health.lastUsedAt;
-  }
-
-  get latencyMs(): number | undefined {
-    return this.health.latencyMs;
+  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store). */
+  syncMirrors(): void {
+    this.circuit = this.breaker.state;
+    this.hasBans = this.bans.size > 0;
   }
 }

@@ -7,6 +7,7 @@ import { isBanned, nextBan, pruneBans } from '../health/bans.js';
 import { ownBans, ownFailuresByKind } from '../health/record.js';
 import { type BreakerState, admits, advance, forceOpen, onFailure, onLease, onRelease, onSuccess } from '../health/breaker.js';
 import { healthScore, recordOutcome } from '../health/score.js';
+import { HealthTable } from '../health/table.js';
 import { TargetHealth } from '../health/target-health.js';
 import { type HealthCheckHost, HealthChecker, type ProbeResult } from '../healthcheck/health-checker.js';
 import { probe } from '../healthcheck/probe.js';
@@ -62,6 +63,8 @@ export class ProxyPool implements LeaseOwner {
   readonly #events = new TypedEvents<PoolEvents>();
   readonly #entries: PoolEntry[] = [];
   readonly #byId = new Map<string, PoolEntry>();
+  /** Every proxy's health numbers, one row each (see health/table.ts). */
+  readonly #table = new HealthTable();
   readonly #strategy: RotationStrategy;
   readonly #targets: TargetHealth<PendingPayload>;
   readonly #waiters = new Set<() => void>();
@@ -132,10 +135,11 @@ export class ProxyPool implements LeaseOwner {
       last.index = entry.index;
       this.#strategy.onUpdated?.(last);
     }
-    this.#byId.delete(entry.proxy.id);
-    this.options.healthStore.delete(entry.proxy.id);
-    this.#targets.forgetProxy(entry.proxy.id);
-    this.#log.info({ proxy: entry.proxy.id }, 'proxy removed');
+    this.#byId.delete(entry.id);
+    this.options.healthStore?.detach(entry.id, entry);
+    entry.dispose();
+    this.#targets.forgetProxy(entry.id);
+    this.#log.info({ proxy: entry.id }, 'proxy removed');
     if (this.#events.has('proxyRemoved')) this.#emit('proxyRemoved', { proxy: entry.proxy });
     return true;
   }
@@ -157,8 +161,12 @@ export class ProxyPool implements LeaseOwner {
     const existing = this.#byId.get(proxy.id);
     if (existing) return existing.proxy;
     const now = this.options.clock.now();
-    const health = this.options.healthStore.open(proxy.id, now);
-    const entry = new PoolEntry(proxy, health, healthScore(health, now, this.options.score), now);
+    const entry = new PoolEntry(proxy, this.#table, now);
+    if (this.options.healthStore) {
+      this.options.healthStore.attach(proxy.id, entry);
+      entry.syncMirrors();
+    }
+    this.#rescore(entry, now);
     entry.index = this.#entries.length;
     this.#entries.push(entry);
     this.#byId.set(proxy.id, entry);
@@ -223,7 +231,7 @@ export class ProxyPool implements LeaseOwner {
     const entry = this.#select(targetKey(options.target), idSet(options.exclude));
     if (!entry) return undefined;
     entry.uses++;
-    entry.health.lastUsedAt = this.#pickNow;
+    entry.lastUsedAt = this.#pickNow;
     this.#strategy.onUpdated?.(entry);
     return entry.proxy;
   }
@@ -240,14 +248,14 @@ export class ProxyPool implements LeaseOwner {
     if (!entry) return undefined;
     if (!this.#isEligible(entry)) {
       // A custom strategy returned something it should not have: refuse rather than break the breaker.
-      throw new ProxyPoolError(`the rotation strategy picked ${entry.proxy.id}, which is not eligible`);
+      throw new ProxyPoolError(`the rotation strategy picked ${entry.id}, which is not eligible`);
     }
     const now = this.#pickNow;
     const trial = entry.circuit === 'half-open';
-    if (trial) entry.health.breaker = onLease(entry.health.breaker);
+    if (trial) entry.breaker = onLease(entry.breaker);
     entry.inFlight++;
     entry.uses++;
-    entry.health.lastUsedAt = now;
+    entry.lastUsedAt = now;
     this.#strategy.onUpdated?.(entry);
     const lease = new Lease(this, this.#nextLeaseId++, entry.proxy, target, now, trial);
     lease[LEASE_ENTRY] = entry;
@@ -256,10 +264,10 @@ export class ProxyPool implements LeaseOwner {
 
   #isEligible(entry: PoolEntry): boolean {
     if (entry.removed) return false;
-    if (this.#pickExclude?.has(entry.proxy.id)) return false;
+    if (this.#pickExclude?.has(entry.id)) return false;
     const now = this.#pickNow;
     if (entry.circuit !== 'closed' && !admits(this.#advance(entry, now), this.options.breaker)) return false;
-    if (entry.hasBans && isBanned(entry.health.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
+    if (entry.hasBans && isBanned(entry.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#rescore(entry, now);
     return true;
   }
@@ -306,11 +314,11 @@ export class ProxyPool implements LeaseOwner {
     let next: number | undefined;
     const key = target ?? NO_TARGET;
     for (const entry of this.#entries) {
-      if (exclude?.has(entry.proxy.id)) continue;
+      if (exclude?.has(entry.id)) continue;
       const breaker = this.#advance(entry, now);
       let at = breaker.state === 'open' ? breaker.until : now;
       if (breaker.state === 'half-open' && !admits(breaker, this.options.breaker)) continue; // frees up when a trial ends
-      const ban = entry.health.bans.get(key);
+      const ban = entry.bans.get(key);
       if (ban && ban.until > at) at = ban.until;
       if (next === undefined || at < next) next = at;
     }
@@ -324,14 +332,14 @@ export class ProxyPool implements LeaseOwner {
     let banned = 0;
     let excluded = 0;
     for (const entry of this.#entries) {
-      if (exclude?.has(entry.proxy.id)) {
+      if (exclude?.has(entry.id)) {
         excluded++;
         continue;
       }
       const breaker = this.#advance(entry, now);
       if (breaker.state === 'open') open++;
       else if (!admits(breaker, this.options.breaker)) trials++;
-      else if (isBanned(entry.health.bans.get(target ?? NO_TARGET), now)) banned++;
+      else if (isBanned(entry.bans.get(target ?? NO_TARGET), now)) banned++;
     }
     const next = this.#nextAvailableAt(target, exclude, now);
     const parts = [
@@ -381,7 +389,10 @@ export class ProxyPool implements LeaseOwner {
     entry.inFlight = Math.max(0, entry.inFlight - 1);
     if (!this.#closed) {
       if (outcome) this.#apply(entry, outcome, lease.target, lease.trial, lease.acquiredAt);
-      else this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
+      // A release changes nothing unless it hands back a half-open trial slot (or sees a breaker's time run out).
+      else if (lease.trial || entry.circuit !== 'closed') {
+        this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
+      }
     }
     // After the outcome: a strategy that indexes scores sees the new one.
     this.#strategy.onUpdated?.(entry);
@@ -391,7 +402,7 @@ export class ProxyPool implements LeaseOwner {
 
   #apply(entry: PoolEntry, outcome: Outcome, target: string | undefined, trial: boolean, acquiredAt?: number): void {
     const now = this.options.clock.now();
-    const { health } = entry;
+    const health = entry;
     const key = target ?? NO_TARGET;
     health.totalRequests++;
     const latencyMs = outcome.latencyMs ?? (acquiredAt === undefined ? undefined : now - acquiredAt);
@@ -414,7 +425,7 @@ export class ProxyPool implements LeaseOwner {
       health.consecutiveFailures = 0;
       this.#rescore(entry, now);
       if (this.options.targetHealth.enabled) {
-        const { cameUp, charge } = this.#targets.onSuccess(key, entry.proxy.id, now);
+        const { cameUp, charge } = this.#targets.onSuccess(key, entry.id, now);
         if (cameUp) {
           this.#log.info({ target: key }, 'target is up again');
           if (this.#events.has('targetUp')) this.#emit('targetUp', { target: key, at: now });
@@ -438,10 +449,10 @@ export class ProxyPool implements LeaseOwner {
     if (blame === 'none' || blame === 'target') {
       verdict = 'blameless';
     } else if (this.options.targetHealth.enabled && isTargetSensitive(kind)) {
-      const judged = this.#targets.onFailure(key, { proxyId: entry.proxy.id, at: now, kind, payload }, now);
+      const judged = this.#targets.onFailure(key, { proxyId: entry.id, at: now, kind, payload }, now);
       verdict = judged.verdict;
       if (judged.wentDown) {
-        this.#log.warn({ target: key, proxy: entry.proxy.id, kind }, 'target is failing through several proxies: holding them blameless');
+        this.#log.warn({ target: key, proxy: entry.id, kind }, 'target is failing through several proxies: holding them blameless');
         if (this.#events.has('targetDown')) this.#emit('targetDown', { target: key, at: now });
       }
     } else {
@@ -458,7 +469,7 @@ export class ProxyPool implements LeaseOwner {
   /** A failure proven to be the proxy's: score, then a ban (per-target kinds) or the breaker. */
   #charge(entry: PoolEntry, failure: PendingPayload, target: string, now: number): void {
     if (entry.removed) return;
-    const { health } = entry;
+    const health = entry;
     recordOutcome(health, false, undefined, now, this.options.score);
     health.consecutiveFailures++;
     const { kind } = failure;
@@ -467,7 +478,7 @@ export class ProxyPool implements LeaseOwner {
       const ban = nextBan(health.bans.get(target), banKind, now, failure.retryAfterMs, this.options.bans, this.options.random);
       ownBans(health).set(target, ban);
       entry.hasBans = true;
-      this.#log.info({ proxy: entry.proxy.id, target, kind, banMs: ban.until - now }, 'proxy banned for target');
+      this.#log.info({ proxy: entry.id, target, kind, banMs: ban.until - now }, 'proxy banned for target');
       if (this.#events.has('banned')) this.#emit('banned', { proxy: entry.proxy, target, kind: banKind, until: ban.until });
     } else if (kind === 'proxy_auth') {
       const reason = 'the proxy refused its credentials (407): check the username and password';
@@ -480,13 +491,13 @@ export class ProxyPool implements LeaseOwner {
   }
 
   #rescore(entry: PoolEntry, now: number): void {
-    entry.score = healthScore(entry.health, now, this.options.score);
+    entry.score = healthScore(entry, now, this.options.score);
     entry.scoredAt = now;
   }
 
   /** The breaker with time applied; announces open → half-open when it sees it. */
   #advance(entry: PoolEntry, now: number): BreakerState {
-    const current = entry.health.breaker;
+    const current = entry.breaker;
     if (current.state !== 'open') return current;
     const next = advance(current, now);
     if (next !== current) this.#setBreaker(entry, next, '');
@@ -494,8 +505,8 @@ export class ProxyPool implements LeaseOwner {
   }
 
   #setBreaker(entry: PoolEntry, next: BreakerState, reason: string): void {
-    const previous = entry.health.breaker;
-    entry.health.breaker = next;
+    const previous = entry.breaker;
+    entry.breaker = next;
     entry.circuit = next.state;
     if (previous.state === next.state && !(next.state === 'open' && previous !== next)) return;
     const proxy = entry.proxy;
@@ -561,7 +572,7 @@ export class ProxyPool implements LeaseOwner {
   /** What the pool has learned (scores, breakers, bans), keyed by proxy id, without passwords. */
   toJSON(): PoolState {
     const proxies: PoolState['proxies'] = {};
-    for (const entry of this.#entries) proxies[entry.proxy.id] = saveHealth(entry.health);
+    for (const entry of this.#entries) proxies[entry.id] = saveHealth(entry);
     return { version: 1, savedAt: this.options.clock.now(), proxies };
   }
 
@@ -581,9 +592,8 @@ export class ProxyPool implements LeaseOwner {
         ignored++;
         continue;
       }
-      applyHealth(entry.health, saved);
-      entry.circuit = entry.health.breaker.state;
-      entry.hasBans = entry.health.bans.size > 0;
+      applyHealth(entry, saved);
+      entry.syncMirrors();
       this.#rescore(entry, now);
       this.#strategy.onUpdated?.(entry);
       restored++;
@@ -673,6 +683,8 @@ export class ProxyPool implements LeaseOwner {
     if (this.#closed) return;
     this.#closed = true;
     this.#wake();
+    const store = this.options.healthStore;
+    if (store) for (const entry of this.#entries) store.detach(entry.id, entry);
     await Promise.all(this.#closers.map((close) => close()));
     this.#events.clear();
   }

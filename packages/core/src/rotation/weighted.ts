@@ -41,14 +41,19 @@ export class WeightedRotation implements RotationStrategy {
     if (!(this.#floor > 0 && this.#floor <= 1)) throw new RangeError('Expected `floor` to be in (0, 1].');
   }
 
-  /** The pool's typical latency: a slow-moving average of every proxy's. */
-  #typicalLatencyMs: number | undefined;
+  /**
+   * The pool's typical latency: a slow-moving average of every proxy's. NaN until the first
+   * (not undefined: a field that has held undefined makes V8 allocate on every later write).
+   */
+  #typicalLatencyMs = Number.NaN;
 
   weight(candidate: Candidate): number {
-    const health = Math.max(candidate.score, this.#floor) ** this.#exponent;
+    const score = Math.max(candidate.score, this.#floor);
+    const health = this.#exponent === 3 ? score * score * score : score ** this.#exponent;
     const latency = candidate.latencyMs;
     const typical = this.#typicalLatencyMs;
-    const speed = latency === undefined || typical === undefined || latency <= typical ? 1 : (typical / latency) ** 2;
+    // (NaN compares false: no typical latency yet means no speed penalty.)
+    const speed = latency === undefined || !(latency > typical) ? 1 : (typical / latency) ** 2;
     return (health * speed) / (1 + candidate.inFlight);
   }
 
@@ -60,8 +65,8 @@ export class WeightedRotation implements RotationStrategy {
   onUpdated(candidate: Candidate): void {
     const latency = candidate.latencyMs;
     if (latency !== undefined) {
-      this.#typicalLatencyMs =
-        this.#typicalLatencyMs === undefined ? latency : this.#typicalLatencyMs + 0.02 * (latency - this.#typicalLatencyMs);
+      const typical = this.#typicalLatencyMs;
+      this.#typicalLatencyMs = Number.isNaN(typical) ? latency : typical + 0.02 * (latency - typical);
     }
     const i = candidate.index;
     if (i < 0) return;

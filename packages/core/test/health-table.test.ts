@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryHealthStore, ProxyPool } from '../src/index.js';
+import { fakePool, proxyList } from './helpers.js';
+
+describe('per-proxy health numbers (kept in table rows)', () => {
+  it('survive the table growing, proxy by proxy', async () => {
+    // The table starts small and doubles: every proxy's numbers must survive each copy.
+    const { pool } = fakePool({ proxies: proxyList(3) });
+    const first = pool.proxies[0]!;
+    pool.report(first, { ok: true, latencyMs: 321 });
+    pool.report(first, { ok: false, kind: 'timeout' });
+    const before = pool.getMetrics(first)!;
+    for (let i = 0; i < 500; i++) pool.add(`10.9.${i >> 8}.${i & 255}:3128`);
+    expect(pool.getMetrics(first)).toEqual(before);
+    expect(before).toMatchObject({ totalRequests: 2, successfulRequests: 1, failedRequests: 1, avgResponseTime: 321 });
+    const added = pool.getMetrics('10.9.1.243:3128')!;
+    expect(added).toMatchObject({ totalRequests: 0, avgResponseTime: 0, lastSuccessAt: undefined, lastFailureAt: undefined, lastUsedAt: undefined });
+    expect(added.healthScore).toBeCloseTo(0.5, 10);
+  });
+
+  it('start fresh for a proxy added where a removed one was, with no trace of the old one', () => {
+    const { pool } = fakePool({ proxies: proxyList(2) });
+    const [gone] = pool.proxies;
+    for (let i = 0; i < 3; i++) pool.report(gone!, { ok: false, kind: 'proxy_unreachable' });
+    expect(pool.getMetrics(gone!)!.circuitState).toBe('open');
+    pool.remove(gone!);
+    const fresh = pool.add('10.8.0.1:3128');
+    const m = pool.getMetrics(fresh)!;
+    expect(m).toMatchObject({ totalRequests: 0, failedRequests: 0, consecutiveFailures: 0, circuitState: 'closed', lastFailureAt: undefined });
+    expect(m.healthScore).toBeCloseTo(0.5, 10);
+  });
+
+  it('are forgotten when a proxy is removed and added back, unless a store keeps them', () => {
+    const { pool } = fakePool({ proxies: proxyList(2) });
+    const [proxy] = pool.proxies;
+    pool.report(proxy!, { ok: true, latencyMs: 50 });
+    pool.remove(proxy!);
+    pool.add(proxy!);
+    expect(pool.getMetrics(proxy!)!.totalRequests).toBe(0);
+
+    const store = new MemoryHealthStore();
+    const kept = fakePool({ proxies: proxyList(2), healthStore: store }).pool;
+    for (let i = 0; i < 3; i++) kept.report(proxy!, { ok: false, kind: 'proxy_unreachable' });
+    kept.remove(proxy!);
+    expect(store.size).toBe(1);
+    kept.add(proxy!);
+    expect(kept.getMetrics(proxy!)).toMatchObject({ totalRequests: 3, failedRequests: 3, circuitState: 'open' });
+    // The open breaker came back with it: the proxy is not picked.
+    expect(kept.getProxy({ exclude: kept.proxies.filter((p) => p.id !== proxy!.id) })).toBeUndefined();
+  });
+
+  it('carry over to a second pool of the same process through a shared store, when the first closes', async () => {
+    const store = new MemoryHealthStore();
+    const list = proxyList(3);
+    const first = new ProxyPool({ proxies: list, healthStore: store });
+    first.report(list[1]!, { ok: true, latencyMs: 40 });
+    first.report(list[1]!, { ok: true, latencyMs: 60 });
+    await first.close();
+    const second = new ProxyPool({ proxies: list, healthStore: store });
+    expect(second.getMetrics(list[1]!)).toMatchObject({ totalRequests: 2, successfulRequests: 2, avgResponseTime: 46 });
+    expect(second.getMetrics(list[0]!)!.totalRequests).toBe(0);
+    await second.close();
+  });
+});
