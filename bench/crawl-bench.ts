@@ -42,96 +42,159 @@ export interface CrawlConfig {
   only?: (name: string) => boolean;
 }
 
-/** One crawl of `pages` pages at `concurrency` through a fresh farm, with real Chromium. */
-export async function crawl(
-  browser: Browser,
-  config: CrawlConfig,
-  options: { pages: number; concurrency: number; proxies: number; navigationTimeoutMs: number },
-): Promise<CrawlResult> {
-  const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies) });
-  const startedAt = Date.now();
-  const used = farm.proxies.filter((p) => !config.only || config.only(p.name));
-  const pool = new ProxyPool({ ...config.pool, proxies: used.map((p) => p.url) });
-  const pooled = withProxyPool(browser, pool, {
-    navigationTimeoutMs: options.navigationTimeoutMs,
-    reuseContexts: true,
-    maxIdleContexts: options.proxies + options.concurrency,
-  });
+export interface CrawlOptions {
+  pages: number;
+  concurrency: number;
+  proxies: number;
+  navigationTimeoutMs: number;
+}
 
-  const nameOf = new Map(farm.proxies.map((p) => [p.id, p]));
-  const deathAttempts = new Map<string, number>();
-  const firstSuccessAfterRecovery = new Map<string, number>();
-  pool.on('failure', (e) => {
-    const proxy = nameOf.get(e.proxy.id);
-    if (proxy?.spec.dieAfter !== undefined && !proxy.alive) deathAttempts.set(proxy.name, (deathAttempts.get(proxy.name) ?? 0) + 1);
-  });
-  pool.on('success', (e) => {
-    const proxy = nameOf.get(e.proxy.id);
-    if (proxy?.spec.recoverAfterMs !== undefined && !firstSuccessAfterRecovery.has(proxy.name))
-      firstSuccessAfterRecovery.set(proxy.name, Date.now());
-  });
+/**
+ * One configuration's crawl through its own fresh farm, run a slice of pages at a time so that
+ * the benchmark can interleave configurations: on a shared 2-core machine Chromium's speed
+ * drifts by a third within minutes, and rounds taken in turn spread that drift over every
+ * configuration instead of favouring whichever ran on a quiet stretch. Time is counted only
+ * while this crawl runs (`seconds`, and the recovery measurement, exclude the other rounds).
+ */
+export class Crawl {
+  readonly #config: CrawlConfig;
+  readonly #options: CrawlOptions;
+  readonly #farm: ProxyFarm;
+  readonly #pool: ProxyPool;
+  readonly #pooled: ReturnType<typeof withProxyPool>;
+  readonly #startedAt = Date.now();
+  /** Wall-clock [start, end] of each slice, to turn wall time into this crawl's own time. */
+  readonly #slices: Array<[number, number]> = [];
+  readonly #deathAttempts = new Map<string, number>();
+  readonly #firstSuccessAfterRecovery = new Map<string, number>();
+  #fetched = 0;
+  #failed = 0;
+  #attempts = 0;
+  readonly #fetchedUrls = new Set<string>();
 
-  let next = 0;
-  let fetched = 0;
-  let failed = 0;
-  let attempts = 0;
-  const fetchedUrls = new Set<string>();
-  const sites = ['alpha.test', 'beta.test', 'gamma.test'];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      for (let i = next++; i < options.pages; i = next++) {
-        const url = farm.site.url(`/page/${i}`, sites[i % sites.length]);
-        try {
-          await pooled.run(
-            async ({ page }) => {
-              attempts++;
-              await page.goto(url);
-              return page.title();
-            },
-            { target: url },
-          );
-          fetched++;
-          fetchedUrls.add(url.replace(/:\d+\//, '/'));
-        } catch {
-          failed++;
+  private constructor(config: CrawlConfig, options: CrawlOptions, farm: ProxyFarm, browser: Browser) {
+    this.#config = config;
+    this.#options = options;
+    this.#farm = farm;
+    const used = farm.proxies.filter((p) => !config.only || config.only(p.name));
+    this.#pool = new ProxyPool({ ...config.pool, proxies: used.map((p) => p.url) });
+    this.#pooled = withProxyPool(browser, this.#pool, {
+      navigationTimeoutMs: options.navigationTimeoutMs,
+      reuseContexts: true,
+      maxIdleContexts: options.proxies + options.concurrency,
+    });
+    const byId = new Map(farm.proxies.map((p) => [p.id, p]));
+    this.#pool.on('failure', (e) => {
+      const proxy = byId.get(e.proxy.id);
+      if (proxy?.spec.dieAfter !== undefined && !proxy.alive)
+        this.#deathAttempts.set(proxy.name, (this.#deathAttempts.get(proxy.name) ?? 0) + 1);
+    });
+    this.#pool.on('success', (e) => {
+      const proxy = byId.get(e.proxy.id);
+      if (proxy?.spec.recoverAfterMs !== undefined && !this.#firstSuccessAfterRecovery.has(proxy.name))
+        this.#firstSuccessAfterRecovery.set(proxy.name, Date.now());
+    });
+  }
+
+  static async start(browser: Browser, config: CrawlConfig, options: CrawlOptions): Promise<Crawl> {
+    const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies) });
+    return new Crawl(config, options, farm, browser);
+  }
+
+  get name(): string {
+    return this.#config.name;
+  }
+
+  /** Crawls pages [from, to) at the configured concurrency. */
+  async crawl(from: number, to: number): Promise<void> {
+    const sites = ['alpha.test', 'beta.test', 'gamma.test'];
+    let next = from;
+    const begin = Date.now();
+    await Promise.all(
+      Array.from({ length: this.#options.concurrency }, async () => {
+        for (let i = next++; i < to; i = next++) {
+          const url = this.#farm.site.url(`/page/${i}`, sites[i % sites.length]);
+          try {
+            await this.#pooled.run(
+              async ({ page }) => {
+                this.#attempts++;
+                await page.goto(url);
+                return page.title();
+              },
+              { target: url },
+            );
+            this.#fetched++;
+            this.#fetchedUrls.add(url.replace(/:\d+\//, '/'));
+          } catch {
+            this.#failed++;
+          }
         }
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  const recovering = farm.proxies.filter((p) => p.spec.recoverAfterMs !== undefined && used.includes(p));
-  const dying = farm.proxies.filter((p) => p.spec.dieAfter !== undefined && used.includes(p));
-  const result: CrawlResult = {
-    name: config.name,
-    fetched,
-    failed,
-    seconds,
-    attempts,
-    fetchedUrls,
-    attemptsAfterDeath: dying.map((p) => deathAttempts.get(p.name) ?? 0),
-    msToReuse: recovering.map((p) => {
-      const at = firstSuccessAfterRecovery.get(p.name);
-      return at === undefined ? undefined : Math.max(0, at - (startedAt + (p.spec.recoverAfterMs ?? 0)));
-    }),
-  };
-  if (process.env.CRAWL_DEBUG) {
+      }),
+    );
+    this.#slices.push([begin, Date.now()]);
+  }
+
+  /** This crawl's own time (ms since its start, not counting other configurations' rounds) at a wall-clock time. */
+  #ownTime(wall: number): number {
+    let own = 0;
+    for (const [begin, end] of this.#slices) own += Math.max(0, Math.min(end, wall) - begin);
+    return own;
+  }
+
+  result(): CrawlResult {
+    const farm = this.#farm;
+    const used = (p: (typeof farm.proxies)[number]) => !this.#config.only || this.#config.only(p.name);
+    const recovering = farm.proxies.filter((p) => p.spec.recoverAfterMs !== undefined && used(p));
+    const dying = farm.proxies.filter((p) => p.spec.dieAfter !== undefined && used(p));
+    return {
+      name: this.#config.name,
+      fetched: this.#fetched,
+      failed: this.#failed,
+      seconds: this.#ownTime(Number.POSITIVE_INFINITY) / 1000,
+      attempts: this.#attempts,
+      fetchedUrls: this.#fetchedUrls,
+      attemptsAfterDeath: dying.map((p) => this.#deathAttempts.get(p.name) ?? 0),
+      msToReuse: recovering.map((p) => {
+        const at = this.#firstSuccessAfterRecovery.get(p.name);
+        if (at === undefined) return undefined;
+        return Math.max(0, this.#ownTime(at) - this.#ownTime(this.#startedAt + (p.spec.recoverAfterMs ?? 0)));
+      }),
+    };
+  }
+
+  /** Per kind of proxy in the mix: successes, failures, average latency (CRAWL_DEBUG). */
+  debugLines(): string[] {
+    const nameOf = new Map(this.#farm.proxies.map((p) => [p.id, p.name]));
     const byKind = new Map<string, { ok: number; fail: number; ms: number }>();
-    for (const m of pool.snapshot().proxies) {
-      const kind = (nameOf.get(m.proxy)?.name ?? m.proxy).replace(/-\d+$/, '');
+    for (const m of this.#pool.snapshot().proxies) {
+      const kind = (nameOf.get(m.proxy) ?? m.proxy).replace(/-\d+$/, '');
       const k = byKind.get(kind) ?? { ok: 0, fail: 0, ms: 0 };
       k.ok += m.successfulRequests;
       k.fail += m.failedRequests;
       k.ms += m.avgResponseTime * m.successfulRequests;
       byKind.set(kind, k);
     }
-    for (const [kind, k] of byKind)
-      console.log(`    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`);
+    return [...byKind].map(
+      ([kind, k]) => `    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`,
+    );
   }
-  await pooled.close();
-  await pool.close();
-  await farm.close();
-  return result;
+
+  async close(): Promise<void> {
+    await this.#pooled.close();
+    await this.#pool.close();
+    await this.#farm.close();
+  }
+}
+
+/** One whole crawl of `pages` pages at `concurrency` through a fresh farm, with real Chromium. */
+export async function crawl(browser: Browser, config: CrawlConfig, options: CrawlOptions): Promise<CrawlResult> {
+  const run = await Crawl.start(browser, config, options);
+  try {
+    await run.crawl(0, options.pages);
+    return run.result();
+  } finally {
+    await run.close();
+  }
 }
 
 /** The configurations the benchmark compares. */

@@ -3,33 +3,51 @@
  * hanging, resetting, flaky, banned, dying or recovering) comes to one through only the good
  * proxies, with real Chromium, in one process, on the same local farm.
  *
- *   pnpm bench:crawl                       N=500 pages, C=8, 40 proxies
- *   CRAWL_PAGES=100 pnpm bench:crawl
+ *   pnpm bench:crawl                       N=500 pages, C=8, 40 proxies: defaults, naive, oracle
+ *   pnpm bench:crawl -- --all              every rotation strategy too
+ *   CRAWL_PAGES=100 pnpm bench:crawl       a quick one
+ *   (also CRAWL_CONCURRENCY, CRAWL_PROXIES, CRAWL_NAV_TIMEOUT_MS, CRAWL_ROUNDS, CRAWL_ONLY=oracle,defaults, CRAWL_DEBUG=1)
  */
 import { ROTATION_NAMES } from '@proxy-pool/core';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/src/chromium.js';
-import { type CrawlResult, configurations, crawl } from './crawl-bench.js';
+import { Crawl, type CrawlResult, configurations } from './crawl-bench.js';
 
 const PAGES = Number(process.env.CRAWL_PAGES ?? 500);
 const CONCURRENCY = Number(process.env.CRAWL_CONCURRENCY ?? 8);
 const PROXIES = Number(process.env.CRAWL_PROXIES ?? 40);
 const NAV_TIMEOUT = Number(process.env.CRAWL_NAV_TIMEOUT_MS ?? 5_000);
 
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-const results: CrawlResult[] = [];
-console.log(`crawl: ${PAGES} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms\n`);
+const ROUNDS = Math.max(1, Number(process.env.CRAWL_ROUNDS ?? 5));
+// The default run compares what the issue's targets are about (the defaults, a naive rotation,
+// the oracle) in about five minutes; `--all` adds every rotation strategy (about twice as long).
+const all = process.argv.includes('--all') || process.env.CRAWL_ALL === '1';
 const only = process.env.CRAWL_ONLY?.split(',');
-for (const config of configurations(ROTATION_NAMES).filter((c) => !only || only.some((o) => c.name.includes(o)))) {
-  const result = await crawl(browser, config, {
-    pages: PAGES,
-    concurrency: CONCURRENCY,
-    proxies: PROXIES,
-    navigationTimeoutMs: NAV_TIMEOUT,
-  });
-  results.push(result);
-  console.log(`  ${config.name}: ${result.fetched} pages in ${result.seconds.toFixed(1)} s`);
+const chosen = configurations(ROTATION_NAMES).filter((c) =>
+  only ? only.some((o) => c.name.includes(o)) : all || !c.name.startsWith('pool, ') || c.name === 'pool, defaults',
+);
+
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const options = { pages: PAGES, concurrency: CONCURRENCY, proxies: PROXIES, navigationTimeoutMs: NAV_TIMEOUT };
+console.log(
+  `crawl: ${PAGES} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms, ` +
+    `${chosen.length} configurations in ${ROUNDS} interleaved rounds\n`,
+);
+const crawls: Crawl[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const from = Math.round((PAGES * round) / ROUNDS);
+  const to = Math.round((PAGES * (round + 1)) / ROUNDS);
+  // Each round starts with a different configuration, so that none always follows the same one.
+  for (let k = 0; k < chosen.length; k++) {
+    const index = (k + round) % chosen.length;
+    crawls[index] ??= await Crawl.start(browser, chosen[index]!, options);
+    await crawls[index].crawl(from, to);
+  }
+  console.log(`  round ${round + 1}/${ROUNDS}: pages ${from}–${to - 1} done by every configuration`);
 }
+const results: CrawlResult[] = crawls.map((c) => c.result());
+if (process.env.CRAWL_DEBUG) for (const c of crawls) console.log(`  ${c.name}\n${c.debugLines().join('\n')}`);
+for (const c of crawls) await c.close();
 await browser.close();
 
 const oracle = results.find((r) => r.name.startsWith('oracle')) ?? results[0]!;

@@ -14,7 +14,13 @@ describe('per-proxy health numbers (kept in table rows)', () => {
     expect(pool.getMetrics(first)).toEqual(before);
     expect(before).toMatchObject({ totalRequests: 2, successfulRequests: 1, failedRequests: 1, avgResponseTime: 321 });
     const added = pool.getMetrics('10.9.1.243:3128')!;
-    expect(added).toMatchObject({ totalRequests: 0, avgResponseTime: 0, lastSuccessAt: undefined, lastFailureAt: undefined, lastUsedAt: undefined });
+    expect(added).toMatchObject({
+      totalRequests: 0,
+      avgResponseTime: 0,
+      lastSuccessAt: undefined,
+      lastFailureAt: undefined,
+      lastUsedAt: undefined,
+    });
     expect(added.healthScore).toBeCloseTo(0.5, 10);
   });
 
@@ -26,7 +32,13 @@ describe('per-proxy health numbers (kept in table rows)', () => {
     pool.remove(gone!);
     const fresh = pool.add('10.8.0.1:3128');
     const m = pool.getMetrics(fresh)!;
-    expect(m).toMatchObject({ totalRequests: 0, failedRequests: 0, consecutiveFailures: 0, circuitState: 'closed', lastFailureAt: undefined });
+    expect(m).toMatchObject({
+      totalRequests: 0,
+      failedRequests: 0,
+      consecutiveFailures: 0,
+      circuitState: 'closed',
+      lastFailureAt: undefined,
+    });
     expect(m.healthScore).toBeCloseTo(0.5, 10);
   });
 

@@ -36,6 +36,8 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Na
     });
     page.on('response', (response) => tracker.response(page, response.request(), response));
     page.on('requestfinished', (request) => {
+      // request.response() is a round trip to the browser: only for the navigation being tracked.
+      if (!tracker.isTracking(page, request)) return;
       void request.response().then(
         (response) => tracker.finished(page, request, response ?? undefined),
         () => undefined,

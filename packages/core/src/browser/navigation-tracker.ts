@@ -98,6 +98,11 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
     return navigation && !navigation.done && navigation.request === request ? navigation : undefined;
   }
 
+  /** Whether `request` is the page's main-frame navigation in flight (adapters skip work for every other request). */
+  isTracking(page: P, request: R): boolean {
+    return this.#current(page, request) !== undefined;
+  }
+
   response(page: P, request: R, response: S): void {
     const navigation = this.#current(page, request);
     if (navigation) navigation.response = response;
@@ -105,6 +110,7 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
 
   /** The request's response body has arrived. */
   finished(page: P, request: R, response: S | undefined): void {
+    if (!this.isTracking(page, request)) return;
     const evaluation = this.#finished(page, request, response).catch(() => undefined);
     this.#evaluating.add(evaluation);
     void evaluation.finally(() => this.#evaluating.delete(evaluation));
