@@ -26,12 +26,19 @@ class RoundRobinManager implements ProxyManager {
   }
 }
 
+// Enough attempts that a page practically always ends on a good proxy. The pool picks at random
+// (weighted by health), and before the first page succeeds it cannot yet tell a proxy's fault
+// from the site's (a reset or a 502 waits for another proxy's success to be charged), so on the
+// first page it may pick bad proxies several times in a row: with 4 attempts a CI run lost a page
+// (a chance of a few percent, by estimate); with 10 it is well under one in a thousand.
+const MAX_ATTEMPTS = 10;
+
 async function crawl(manager: ProxyManager, urls: string[]): Promise<{ pages: number; attempts: number }> {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   let attempts = 0;
   let pages = 0;
   for (const url of urls) {
-    for (let attempt = 1; attempt <= 4; attempt++) {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const proxy = manager.getNextProxy();
       if (!proxy) break;
       attempts++;
