@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy, WeightedRotation } from '../src/index.js';
+import { type Candidate, type Lease, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy, WeightedRotation } from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { fakePool, proxyList } from './helpers.js';
 
@@ -152,6 +152,54 @@ describe('least-used', () => {
       lease.success();
     }
     expect([...counts.values()]).toEqual(Array(7).fill(10));
+  });
+
+  it('always picks a least-used proxy, through any sequence of leases, outcomes, adds and removes', () => {
+    // Checked against a brute-force scan of the pool's own metrics after every step: the heap's
+    // positions survive the pool moving its last proxy into a removed one's place.
+    type Op = { op: 'acquire' } | { op: 'end'; which: number; ok: boolean } | { op: 'add' } | { op: 'remove'; which: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.constant({ op: 'acquire' as const }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('end' as const), which: fc.nat(), ok: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.constant({ op: 'add' as const }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), which: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const { pool } = fakePool({ rotation: 'least-used', proxies: proxyList(6), breaker: { failureThreshold: 1_000 } });
+        const held: Lease[] = [];
+        let added = 0;
+        for (const step of ops) {
+          if (step.op === 'acquire') {
+            const m = pool.snapshot().proxies;
+            const lease = pool.tryAcquire();
+            if (!lease) {
+              expect(m.length).toBe(0);
+              continue;
+            }
+            const key = (x: (typeof m)[number]) => [x.inFlight, x.totalRequests + x.inFlight, x.lastUsedAt ?? -1];
+            const mine = key(m.find((x) => x.proxy === lease.proxy.id)!);
+            for (const other of m) {
+              const k = key(other);
+              // No proxy orders strictly before the one picked (by in flight, then uses, then last use).
+              const before = k[0]! < mine[0]! || (k[0] === mine[0] && (k[1]! < mine[1]! || (k[1] === mine[1] && k[2]! < mine[2]!)));
+              expect(before, `${other.proxy} before ${lease.proxy.id}`).toBe(false);
+            }
+            held.push(lease);
+          } else if (step.op === 'end' && held.length > 0) {
+            const [lease] = held.splice(step.which % held.length, 1);
+            if (step.ok) lease!.success();
+            else lease!.failure({ kind: 'timeout' });
+          } else if (step.op === 'add') {
+            pool.add(`10.7.0.${++added}:9000`);
+          } else if (step.op === 'remove' && pool.size > 0) {
+            pool.remove(pool.proxies[step.which % pool.size]!);
+          }
+        }
+        for (const lease of held) lease.release();
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

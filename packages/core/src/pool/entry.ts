@@ -16,8 +16,6 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   removed = false;
   /** Position in the pool's array (for O(1) removal). */
   index = -1;
-  /** The rotation strategy's (see `Candidate.slot`). */
-  slot = -1;
   /** Mirrors of the breaker's state and of whether any ban exists, for the checks of every pick. */
   circuit: 'closed' | 'open' | 'half-open' = 'closed';
   hasBans = false;

@@ -1,56 +1,65 @@
 import type { Candidate, PickContext, RotationStrategy } from './strategy.js';
 
 const WALK = 64;
-
-/** Per heap node: in flight, uses, last used (-1 when never). Kept beside the heap, not read from the proxies. */
-const KEYS = 3;
+/** Children per heap node: a 4-ary heap is half as deep as a binary one, and a node's children share two cache lines. */
+const ARITY = 4;
+/** Per heap node: in flight, uses, last used (-1 when never), and the candidate's index in the pool. */
+const KEYS = 4;
+const CANDIDATE = 3;
 
 /**
  * The proxy with the fewest leases in flight, then the fewest uses, then the longest idle.
  *
- * An indexed binary min-heap keeps that order as leases come and go, in O(log n) per change;
+ * An indexed 4-ary min-heap keeps that order as leases come and go, in O(log n) per change;
  * a pick walks the heap best-first past ineligible proxies (up to 64 of them) before it falls
  * back to a full scan, so that it stays O(1)-ish while most proxies are usable.
  *
- * The heap's keys sit in one Float64Array in heap order and each proxy's heap position in its
- * `slot`: a sift compares packed numbers and touches no proxy object. (With the keys read
- * from the proxies and positions in a Map, a sift at 100,000 proxies cost a cache miss and a
- * hash update per level; the pick-and-report benchmark ran at a third of the speed.)
+ * The heap's keys sit in one Float64Array in heap order, and each proxy's heap position in an
+ * Int32Array by its index in the pool: a sift compares and moves packed numbers and touches no
+ * proxy object. (With keys read from the proxies and positions in a Map, a sift at 100,000
+ * proxies cost a cache miss and a hash update per level: the pick-and-report benchmark ran at
+ * a third of today's speed.)
  */
 export class LeastUsed implements RotationStrategy {
   readonly name = 'least-used';
   readonly #heap: Candidate[] = [];
   #keys = new Float64Array(64 * KEYS);
+  /** Heap position by candidate index. */
+  #position = new Int32Array(64);
 
   onAdded(candidate: Candidate): void {
     const at = this.#heap.length;
     this.#heap.push(candidate);
-    if ((at + 1) * KEYS > this.#keys.length) {
-      const grown = new Float64Array(this.#keys.length * 2);
-      grown.set(this.#keys);
-      this.#keys = grown;
-    }
-    candidate.slot = at;
+    this.#reserve(at + 1, candidate.index + 1);
+    this.#position[candidate.index] = at;
     this.#readKeys(candidate, at);
     this.#up(at);
   }
 
   onRemoved(candidate: Candidate): void {
-    const at = candidate.slot;
-    if (this.#heap[at] !== candidate) return;
-    candidate.slot = -1;
+    const at = this.#find(candidate, candidate.index);
+    if (at === -1) return;
     const lastAt = this.#heap.length - 1;
     const last = this.#heap.pop()!;
     if (at < lastAt) {
-      this.#place(last, at);
-      this.#readKeys(last, at);
+      this.#heap[at] = last;
+      this.#keys.copyWithin(at * KEYS, lastAt * KEYS, lastAt * KEYS + KEYS);
+      this.#position[this.#keys[at * KEYS + CANDIDATE]!] = at;
       this.#down(this.#up(at));
     }
   }
 
   onUpdated(candidate: Candidate): void {
-    const at = candidate.slot;
-    if (this.#heap[at] !== candidate) return;
+    let at = this.#find(candidate, candidate.index);
+    if (at === -1) {
+      // Its index changed: the pool moved its last proxy into a removed one's place (the heap,
+      // one smaller now, is as long as that last index was), or some other order; look it up.
+      at = this.#find(candidate, this.#heap.length);
+      if (at === -1) at = this.#heap.indexOf(candidate);
+      if (at === -1) return;
+      this.#reserve(0, candidate.index + 1);
+      this.#position[candidate.index] = at;
+    }
     this.#readKeys(candidate, at);
     this.#down(this.#up(at));
   }
@@ -62,20 +71,39 @@ export class LeastUsed implements RotationStrategy {
       return minimum(context, context.candidates);
     }
     if (context.isEligible(heap[0]!)) return heap[0]; // the usual case
-    // Best-first walk: a tiny frontier of heap indexes, smallest key first.
+    // Best-first walk: a tiny frontier of heap positions, smallest key first.
     const frontier = [0];
     for (let seen = 0; frontier.length > 0 && seen < WALK; seen++) {
       let best = 0;
       for (let i = 1; i < frontier.length; i++) if (this.#less(frontier[i]!, frontier[best]!)) best = i;
-      const index = frontier[best]!;
+      const at = frontier[best]!;
       frontier[best] = frontier[frontier.length - 1]!;
       frontier.pop();
-      const candidate = heap[index]!;
+      const candidate = heap[at]!;
       if (context.isEligible(candidate)) return candidate;
-      if (2 * index + 1 < heap.length) frontier.push(2 * index + 1);
-      if (2 * index + 2 < heap.length) frontier.push(2 * index + 2);
+      for (let child = ARITY * at + 1; child <= ARITY * at + ARITY && child < heap.length; child++) frontier.push(child);
     }
     return minimum(context, heap);
+  }
+
+  /** The candidate's heap position if `position[index]` holds it, else -1. */
+  #find(candidate: Candidate, index: number): number {
+    if (index < 0 || index >= this.#position.length) return -1;
+    const at = this.#position[index]!;
+    return at < this.#heap.length && this.#heap[at] === candidate ? at : -1;
+  }
+
+  #reserve(nodes: number, indexes: number): void {
+    if (nodes * KEYS > this.#keys.length) {
+      const grown = new Float64Array(Math.max(nodes * KEYS, this.#keys.length * 2));
+      grown.set(this.#keys);
+      this.#keys = grown;
+    }
+    if (indexes > this.#position.length) {
+      const grown = new Int32Array(Math.max(indexes, this.#position.length * 2));
+      grown.set(this.#position);
+      this.#position = grown;
+    }
   }
 
   #readKeys(candidate: Candidate, at: number): void {
@@ -83,6 +111,7 @@ export class LeastUsed implements RotationStrategy {
     k[at * KEYS] = candidate.inFlight;
     k[at * KEYS + 1] = candidate.uses;
     k[at * KEYS + 2] = candidate.lastUsedAt ?? -1;
+    k[at * KEYS + CANDIDATE] = candidate.index;
   }
 
   /** Whether the node at heap position a orders before the one at b. */
@@ -95,44 +124,41 @@ export class LeastUsed implements RotationStrategy {
     return k[x + 2]! < k[y + 2]!;
   }
 
-  #place(candidate: Candidate, at: number): void {
-    this.#heap[at] = candidate;
-    candidate.slot = at;
-  }
-
   #swap(a: number, b: number): void {
     const heap = this.#heap;
     const item = heap[a]!;
-    this.#place(heap[b]!, a);
-    this.#place(item, b);
+    heap[a] = heap[b]!;
+    heap[b] = item;
     const k = this.#keys;
     for (let i = 0; i < KEYS; i++) {
       const t = k[a * KEYS + i]!;
       k[a * KEYS + i] = k[b * KEYS + i]!;
       k[b * KEYS + i] = t;
     }
+    this.#position[k[a * KEYS + CANDIDATE]!] = a;
+    this.#position[k[b * KEYS + CANDIDATE]!] = b;
   }
 
-  #up(index: number): number {
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!this.#less(index, parent)) break;
-      this.#swap(index, parent);
-      index = parent;
+  #up(at: number): number {
+    while (at > 0) {
+      const parent = Math.floor((at - 1) / ARITY);
+      if (!this.#less(at, parent)) break;
+      this.#swap(at, parent);
+      at = parent;
     }
-    return index;
+    return at;
   }
 
-  #down(index: number): void {
+  #down(at: number): void {
     const n = this.#heap.length;
     for (;;) {
-      const left = 2 * index + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && this.#less(right, left) ? right : left;
-      if (!this.#less(child, index)) break;
-      this.#swap(index, child);
-      index = child;
+      const first = ARITY * at + 1;
+      if (first >= n) break;
+      let best = first;
+      for (let child = first + 1; child < first + ARITY && child < n; child++) if (this.#less(child, best)) best = child;
+      if (!this.#less(best, at)) break;
+      this.#swap(at, best);
+      at = best;
     }
   }
 }

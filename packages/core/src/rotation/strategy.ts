@@ -14,11 +14,6 @@ export interface Candidate {
   readonly latencyMs: number | undefined;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
-  /**
-   * Free for the strategy's own bookkeeping (say, the candidate's place in an index it keeps):
-   * the pool never reads or writes it after setting it to -1. One strategy per pool, so no clash.
-   */
-  slot: number;
 }
 
 export interface PickContext {
