@@ -38,6 +38,8 @@ export interface CrawlResult {
 export interface CrawlConfig {
   name: string;
   pool: Omit<ProxyPoolOptions, 'proxies'>;
+  /** Adapter options beyond the benchmark's own (the naive baseline turns the pre-flight check off). */
+  adapter?: { preflight?: boolean };
   /** Only these proxies (the oracle). */
   only?: (name: string) => boolean;
 }
@@ -47,6 +49,14 @@ export interface CrawlOptions {
   concurrency: number;
   proxies: number;
   navigationTimeoutMs: number;
+  /**
+   * How many sites the pages are spread over. @default 1: "banned by the target" is one
+   * target. More sites means more per-site bans to learn, and a renderer process swap on
+   * nearly every navigation (Chromium isolates sites), which costs the oracle as much.
+   */
+  sites?: number;
+  /** Serve the pages over https (CONNECT tunnels through the proxies, as for nearly every real site). @default true */
+  https?: boolean;
 }
 
 /**
@@ -82,6 +92,7 @@ export class Crawl {
       navigationTimeoutMs: options.navigationTimeoutMs,
       reuseContexts: true,
       maxIdleContexts: options.proxies + options.concurrency,
+      ...config.adapter,
     });
     const byId = new Map(farm.proxies.map((p) => [p.id, p]));
     this.#pool.on('failure', (e) => {
@@ -97,7 +108,7 @@ export class Crawl {
   }
 
   static async start(browser: Browser, config: CrawlConfig, options: CrawlOptions): Promise<Crawl> {
-    const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies) });
+    const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies), sites: [{ https: options.https ?? true }] });
     return new Crawl(config, options, farm, browser);
   }
 
@@ -107,7 +118,7 @@ export class Crawl {
 
   /** Crawls pages [from, to) at the configured concurrency. */
   async crawl(from: number, to: number): Promise<void> {
-    const sites = ['alpha.test', 'beta.test', 'gamma.test'];
+    const sites = Array.from({ length: Math.max(1, this.#options.sites ?? 1) }, (_, i) => `site-${i}.test`);
     let next = from;
     const begin = Date.now();
     await Promise.all(
@@ -121,7 +132,8 @@ export class Crawl {
                 await page.goto(url);
                 return page.title();
               },
-              { target: url },
+              // The farm's site has a self-signed certificate.
+              { target: url, contextOptions: { ignoreHTTPSErrors: true } },
             );
             this.#fetched++;
             this.#fetchedUrls.add(url.replace(/:\d+\//, '/'));
@@ -211,6 +223,7 @@ export function configurations(rotations: readonly RotationName[]): CrawlConfig[
         bans: { blockedMs: 0, rateLimitedMs: 0, maxBanMs: 0 },
         targetHealth: false,
       },
+      adapter: { preflight: false },
     },
     { name: 'oracle (good proxies only)', pool: {}, only: (name) => name.startsWith('good-') },
   ];

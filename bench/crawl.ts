@@ -6,7 +6,7 @@
  *   pnpm bench:crawl                       N=500 pages, C=8, 40 proxies: defaults, naive, oracle
  *   pnpm bench:crawl -- --all              every rotation strategy too
  *   CRAWL_PAGES=100 pnpm bench:crawl       a quick one
- *   (also CRAWL_CONCURRENCY, CRAWL_PROXIES, CRAWL_NAV_TIMEOUT_MS, CRAWL_ROUNDS, CRAWL_ONLY=oracle,defaults, CRAWL_DEBUG=1)
+ *   (also CRAWL_HTTP=1, CRAWL_SITES, CRAWL_CONCURRENCY, CRAWL_PROXIES, CRAWL_NAV_TIMEOUT_MS, CRAWL_ROUNDS, CRAWL_ONLY=oracle,defaults, CRAWL_DEBUG=1)
  */
 import { ROTATION_NAMES } from '@proxy-pool/core';
 import { chromium } from 'playwright-core';
@@ -17,6 +17,8 @@ const PAGES = Number(process.env.CRAWL_PAGES ?? 500);
 const CONCURRENCY = Number(process.env.CRAWL_CONCURRENCY ?? 8);
 const PROXIES = Number(process.env.CRAWL_PROXIES ?? 40);
 const NAV_TIMEOUT = Number(process.env.CRAWL_NAV_TIMEOUT_MS ?? 5_000);
+const SITES = Number(process.env.CRAWL_SITES ?? 1);
+const HTTPS = process.env.CRAWL_HTTP !== '1';
 
 const ROUNDS = Math.max(1, Number(process.env.CRAWL_ROUNDS ?? 5));
 // The default run compares what the issue's targets are about (the defaults, a naive rotation,
@@ -28,9 +30,9 @@ const chosen = configurations(ROTATION_NAMES).filter((c) =>
 );
 
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-const options = { pages: PAGES, concurrency: CONCURRENCY, proxies: PROXIES, navigationTimeoutMs: NAV_TIMEOUT };
+const options = { pages: PAGES, concurrency: CONCURRENCY, proxies: PROXIES, navigationTimeoutMs: NAV_TIMEOUT, sites: SITES, https: HTTPS };
 console.log(
-  `crawl: ${PAGES} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms, ` +
+  `crawl: ${PAGES} ${HTTPS ? 'https' : 'http'} pages on ${SITES} site(s), concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT} ms, ` +
     `${chosen.length} configurations in ${ROUNDS} interleaved rounds\n`,
 );
 const crawls: Crawl[] = [];

@@ -66,4 +66,5 @@ export {
   PooledBrowserBase,
   type PooledBrowserBaseOptions,
 } from './browser/pooled-browser-base.js';
+export { preflight } from './browser/preflight.js';
 export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './browser/response-like.js';

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, type Lease, ProxyPool, ROTATION_NAMES, type RotationName, type RotationStrategy, WeightedRotation } from '../src/index.js';
+import {
+  type Candidate,
+  type Lease,
+  ProxyPool,
+  ROTATION_NAMES,
+  type RotationName,
+  type RotationStrategy,
+  WeightedRotation,
+} from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { fakePool, proxyList } from './helpers.js';
 
@@ -87,9 +95,19 @@ describe('weighted', () => {
       uses: 0,
       lastUsedAt: undefined,
       latencyMs: undefined,
+      circuit: 'closed',
       index,
       ...extra,
     }) as Candidate;
+
+  it('weighs a half-open proxy like a new one, so that its trial happens and a recovered proxy comes back', () => {
+    const weighted = new WeightedRotation();
+    const failed = candidate(0, 0.2);
+    const trial = candidate(1, 0.2, { circuit: 'half-open' });
+    const fresh = candidate(2, 0.5);
+    expect(weighted.weight(trial)).toBeCloseTo(weighted.weight(fresh), 10);
+    expect(weighted.weight(trial)).toBeGreaterThan(10 * weighted.weight(failed));
+  });
 
   function pickShares(strategy: WeightedRotation, candidates: Candidate[], n = 40_000): number[] {
     const random = seededRandom(17);

@@ -1,10 +1,24 @@
-import type { Classification } from '../classify/classification.js';
+import { AttemptFailedError, type Classification } from '../classify/classification.js';
 import { UnsupportedProxyError } from '../errors.js';
 import type { Lease } from '../lease.js';
 import type { ProxyPool } from '../pool/pool.js';
 import type { Proxy } from '../proxy.js';
 import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
 import type { NavigationTracker } from './navigation-tracker.js';
+import { preflight } from './preflight.js';
+
+/** A proxy that succeeded this recently is trusted without a pre-flight check. */
+const PREFLIGHT_TRUST_MS = 60_000;
+
+function targetUrl(target: string | URL | undefined): URL | undefined {
+  if (target === undefined) return undefined;
+  if (target instanceof URL) return target;
+  try {
+    return new URL(target.includes('://') ? target : `http://${target}`);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface PooledBrowserBaseOptions {
   /**
@@ -28,6 +42,15 @@ export interface PooledBrowserBaseOptions {
   reuseContexts?: boolean;
   /** The most contexts kept open for reuse, over all proxies (each holds a renderer process). @default 8 */
   maxIdleContexts?: number;
+  /**
+   * Before `run()` opens a new context on a proxy that has not worked lately (never used,
+   * failing since its last success, or no success for a minute), check it with a socket first
+   * (see `preflight`: a connection to the proxy, and a CONNECT tunnel for https targets; never
+   * a request to the target). A dead, refusing or hanging proxy then costs a socket instead of
+   * a browser context, and its failure is reported like a failed attempt's. `timeoutMs`
+   * defaults to half the navigation timeout. `false` turns it off. @default true
+   */
+  preflight?: boolean | { timeoutMs?: number };
 }
 
 /** The options both adapters take; `S` is the library's response type, `P` its page type. */
@@ -79,6 +102,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   readonly #contexts = new Set<C>();
   readonly #reuse: boolean;
   readonly #maxIdle: number;
+  /** Pre-flight timeout, or undefined when pre-flight checks are off. */
+  readonly #preflightMs: number | undefined;
   /** Parked sessions, oldest first, with the proxy they belong to. */
   readonly #idle: Array<{ proxyId: string; session: BrowserSession<C, P>; close: () => Promise<void> }> = [];
 
@@ -94,6 +119,11 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     this.#browser = browser;
     this.#reuse = options.reuseContexts ?? false;
     this.#maxIdle = options.maxIdleContexts ?? 8;
+    const preflight = options.preflight ?? true;
+    this.#preflightMs =
+      preflight === false
+        ? undefined
+        : ((preflight === true ? undefined : preflight.timeoutMs) ?? Math.max(1_000, navigationTimeoutMs / 2));
   }
 
   // ── what a subclass provides ──
@@ -174,6 +204,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
       open: async (lease: Lease): Promise<BrowserSession<C, P>> => {
         const parked = this.#unpark(lease.proxy.id);
         if (parked) return parked;
+        await this.#preflight(lease.proxy, options.target);
         const session = await this.#open(lease, options.contextOptions);
         try {
           session.page = await this.newPage(session.context);
@@ -186,6 +217,27 @@ export abstract class PooledBrowserBase<B, C, P, O> {
       classify: (error: unknown) => this.classify(error),
     };
     return runInSessions(this.pool, adapter, task, options);
+  }
+
+  /** Throws the failure as an attempt's when a proxy that has not worked lately fails its pre-flight check. */
+  async #preflight(proxy: Proxy, target: string | URL | undefined): Promise<void> {
+    if (this.#preflightMs === undefined || !this.#needsPreflight(proxy)) return;
+    const failure = await preflight(proxy, targetUrl(target), this.#preflightMs);
+    if (failure) {
+      throw new AttemptFailedError(failure.kind, {
+        status: failure.status,
+        message: `${proxy.id} failed its pre-flight check: ${failure.evidence ?? failure.kind}`,
+      });
+    }
+  }
+
+  #needsPreflight(proxy: Proxy): boolean {
+    const m = this.pool.getMetrics(proxy);
+    if (!m) return false;
+    const { lastSuccessAt, lastFailureAt } = m;
+    if (lastSuccessAt === undefined) return true;
+    if (lastFailureAt !== undefined && lastFailureAt >= lastSuccessAt) return true;
+    return this.pool.options.clock.now() - lastSuccessAt > PREFLIGHT_TRUST_MS;
   }
 
   /** Wraps a session so that closing it after a good job parks it for the next job on the same proxy. */

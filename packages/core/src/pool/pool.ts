@@ -509,6 +509,7 @@ export class ProxyPool implements LeaseOwner {
     entry.breaker = next;
     entry.circuit = next.state;
     if (previous.state === next.state && !(next.state === 'open' && previous !== next)) return;
+    if (previous.state !== next.state) this.#strategy.onUpdated?.(entry);
     const proxy = entry.proxy;
     if (next.state === 'open') {
       const openMs = next.until - next.openedAt;

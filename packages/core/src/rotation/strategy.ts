@@ -14,6 +14,8 @@ export interface Candidate {
   readonly latencyMs: number | undefined;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
+  /** The breaker's state: a half-open proxy is eligible for a trial (the pool says when it changes, through onUpdated). */
+  readonly circuit: 'closed' | 'open' | 'half-open';
 }
 
 export interface PickContext {

@@ -48,7 +48,10 @@ export class WeightedRotation implements RotationStrategy {
   #typicalLatencyMs = Number.NaN;
 
   weight(candidate: Candidate): number {
-    const score = Math.max(candidate.score, this.#floor);
+    // A half-open breaker's trial is how a proxy that recovered gets back into use: weighed like a
+    // new proxy (the neutral prior), not by the failures that opened it, or it would almost never
+    // be drawn (at the floor, 0.02³) and stay out for good (measured in the goodput benchmark).
+    const score = candidate.circuit === 'half-open' ? Math.max(candidate.score, 0.5) : Math.max(candidate.score, this.#floor);
     const health = this.#exponent === 3 ? score * score * score : score ** this.#exponent;
     const latency = candidate.latencyMs;
     const typical = this.#typicalLatencyMs;

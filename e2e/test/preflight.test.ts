@@ -1,0 +1,73 @@
+import { ProxyPool } from '@proxy-pool/core';
+import { withProxyPool } from '@proxy-pool/playwright';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchPlaywright } from '../src/browsers.js';
+import { ProxyFarm } from '../src/farm/index.js';
+
+// run() checks a proxy it has no recent success with before spending a browser context on it.
+let browser: Browser;
+let farm: ProxyFarm;
+beforeAll(async () => {
+  browser = await launchPlaywright();
+  farm = await ProxyFarm.start({
+    proxies: [
+      { name: 'refusing', mode: 'refuse' },
+      { name: 'hanging', mode: 'hang' },
+      { name: 'good', mode: 'good' },
+    ],
+    sites: [{ https: true }],
+  });
+});
+afterAll(async () => {
+  await farm?.close();
+  await browser?.close();
+});
+
+async function crawlOnce(preflight: boolean): Promise<{ contexts: number; title: string; pool: ProxyPool }> {
+  let contexts = 0;
+  const counting = new Proxy(browser, {
+    get(target, key) {
+      if (key === 'newContext') {
+        return (...args: Parameters<Browser['newContext']>) => {
+          contexts++;
+          return target.newContext(...args);
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  // Round-robin: the refusing proxy first, then the hanging one, then the good one.
+  const pool = new ProxyPool({ proxies: farm.urls, rotation: 'round-robin', retry: { retries: 3, minDelayMs: 10, maxDelayMs: 10 } });
+  const pooled = withProxyPool(counting, pool, { navigationTimeoutMs: 2_000, preflight });
+  const url = farm.site.url('/page/3', 'preflight.test');
+  try {
+    const title = await pooled.run(
+      async ({ page }) => {
+        await page.goto(url);
+        return page.title();
+      },
+      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
+    );
+    return { contexts, title, pool };
+  } finally {
+    await pooled.close();
+  }
+}
+
+it('spends no browser context on a refusing or a hanging proxy, and reports them', async () => {
+  const { contexts, title, pool } = await crawlOnce(true);
+  expect(title).toBe('Page 3');
+  expect(contexts).toBe(1);
+  expect(pool.getMetrics(farm.proxy('refusing').id)).toMatchObject({ failedRequests: 1 });
+  expect(pool.getMetrics(farm.proxy('hanging').id)!.totalRequests).toBe(1);
+  await pool.close();
+});
+
+it('opens a context for each attempt with the check turned off', async () => {
+  const { contexts, title, pool } = await crawlOnce(false);
+  expect(title).toBe('Page 3');
+  expect(contexts).toBe(3);
+  await pool.close();
+});

@@ -1,0 +1,144 @@
+import { type Socket, connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { SocksClient } from 'socks';
+import type { Classification } from '../classify/classification.js';
+import { classifyError } from '../classify/node-errors.js';
+import type { Proxy } from '../proxy.js';
+
+/** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
+const MAX_HEAD_BYTES = 8_192;
+
+/**
+ * A cheap look at a proxy before a browser context is spent on it. In a crawl through a bad
+ * list the costly part of a dead proxy is not the failed navigation (a refused connection
+ * fails in milliseconds) but the browser context opened for it, a renderer process each: on
+ * a machine where Chromium is the bottleneck that is most of what the bad proxies cost (see
+ * the goodput benchmark). A socket costs next to nothing.
+ *
+ * What it does is what Chromium would do first anyway, and never a request to the target:
+ * - HTTP(S) proxy and an `https:` target: `CONNECT host:port` with the proxy's credentials,
+ *   and the status of the answer (407 → `proxy_auth`, 502/503/504 → `tunnel_failed`, not an
+ *   HTTP answer → `proxy_error`).
+ * - HTTP(S) proxy and an `http:` target (or none): only a connection to the proxy (TLS for an
+ *   https proxy). Chromium forwards plain-HTTP requests without CONNECT, and many proxies
+ *   refuse CONNECT to port 80, so asking for a tunnel there could blame a good proxy.
+ * - SOCKS proxy: the SOCKS handshake and connect to the target (the same thing Chromium does),
+ *   or only a connection to the proxy without a target.
+ * Returns undefined when the proxy answered as it should, else what went wrong as a kind.
+ */
+export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs: number): Promise<Classification | undefined> {
+  let socket: Socket | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Classification>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ kind: 'timeout', evidence: `the proxy did not answer a pre-flight check in ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  const check = (async (): Promise<Classification | undefined> => {
+    try {
+      if (proxy.protocol === 'socks4' || proxy.protocol === 'socks5') {
+        if (!target) {
+          socket = await connected(netConnect({ host: proxy.host, port: proxy.port }));
+          return undefined;
+        }
+        const { socket: tunnel } = await SocksClient.createConnection({
+          proxy: {
+            host: proxy.host,
+            port: proxy.port,
+            type: proxy.protocol === 'socks4' ? 4 : 5,
+            userId: proxy.username,
+            password: proxy.password,
+          },
+          command: 'connect',
+          destination: { host: target.hostname.replace(/^\[|\]$/g, ''), port: portOf(target) },
+          timeout: timeoutMs,
+        });
+        socket = tunnel;
+        tunnel.on('error', () => undefined);
+        return undefined;
+      }
+      socket = await connected(
+        proxy.protocol === 'https'
+          ? tlsConnect({ host: proxy.host, port: proxy.port, servername: proxy.host, rejectUnauthorized: false })
+          : netConnect({ host: proxy.host, port: proxy.port }),
+        proxy.protocol === 'https' ? 'secureConnect' : 'connect',
+      );
+      if (target?.protocol !== 'https:') return undefined;
+      return await tunnelVerdict(socket, proxy, `${target.hostname}:${portOf(target)}`);
+    } catch (error) {
+      const c = classifyError(error);
+      if (c.kind !== 'unknown') return c;
+      // The socks library says what happened in words ("connect ECONNREFUSED …", "Socks5 Authentication failed"), not codes.
+      const message = String((error as Error)?.message ?? error);
+      const code = /\b(E[A-Z]+)\b/.exec(message)?.[1];
+      if (code) {
+        const byCode = classifyError(Object.assign(new Error(message), { code }));
+        if (byCode.kind !== 'unknown') return byCode;
+      }
+      if (/timed? ?out/i.test(message)) return { kind: 'timeout', evidence: message };
+      if (/auth/i.test(message)) return { kind: 'proxy_auth', evidence: message };
+      return { kind: 'tunnel_failed', evidence: message };
+    }
+  })();
+  try {
+    return await Promise.race([check, timeout]);
+  } finally {
+    clearTimeout(timer);
+    socket?.destroy();
+    // A check still connecting when the timeout won: drop its socket when it arrives.
+    void check.then(() => socket?.destroy());
+  }
+}
+
+function portOf(url: URL): number {
+  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+}
+
+function connected<S extends Socket>(socket: S, event: 'connect' | 'secureConnect' = 'connect'): Promise<S> {
+  // An error after the verdict (the socket is being torn down) must not become an uncaught exception.
+  socket.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Sends CONNECT and reads the answer's status line. */
+function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string): Promise<Classification | undefined> {
+  return new Promise((resolve, reject) => {
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1 && head.length < MAX_HEAD_BYTES) return;
+      socket.off('data', onData);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      if (!status) {
+        resolve({ kind: 'proxy_error', evidence: 'the proxy answered CONNECT with something that is not HTTP' });
+        return;
+      }
+      const code = Number(status[1]);
+      if (code >= 200 && code < 300) resolve(undefined);
+      else if (code === 407) resolve({ kind: 'proxy_auth', status: code, evidence: 'the proxy refused its credentials (407) on CONNECT' });
+      else
+        resolve({
+          kind: code === 502 || code === 503 || code === 504 ? 'tunnel_failed' : 'proxy_error',
+          status: code,
+          evidence: `the proxy answered CONNECT ${authority} with ${code}`,
+        });
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.once('end', () => reject(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' })));
+    const credentials =
+      proxy.username !== undefined
+        ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}\r\n`
+        : '';
+    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`);
+  });
+}
