@@ -1,8 +1,8 @@
 import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { SocksClient } from 'socks';
 import type { Classification } from '../classify/classification.js';
 import { classifyError } from '../classify/node-errors.js';
+import { socksConnect } from '../healthcheck/socks-connector.js';
 import type { Proxy } from '../proxy.js';
 
 /** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
@@ -43,18 +43,7 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
           socket = await connected(netConnect({ host: proxy.host, port: proxy.port }));
           return undefined;
         }
-        const { socket: tunnel } = await SocksClient.createConnection({
-          proxy: {
-            host: proxy.host,
-            port: proxy.port,
-            type: proxy.protocol === 'socks4' ? 4 : 5,
-            userId: proxy.username,
-            password: proxy.password,
-          },
-          command: 'connect',
-          destination: { host: target.hostname.replace(/^\[|\]$/g, ''), port: portOf(target) },
-          timeout: timeoutMs,
-        });
+        const { socket: tunnel } = await socksConnect(proxy, target.hostname.replace(/^\[|\]$/g, ''), portOf(target), timeoutMs);
         socket = tunnel;
         tunnel.on('error', () => undefined);
         return undefined;

@@ -1,4 +1,4 @@
-import type { Candidate, PickContext, RotationStrategy } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, withRoom } from './strategy.js';
 
 const WALK = 64;
 /** Children per heap node: a 4-ary heap is half as deep as a binary one, and a node's children share two cache lines. */
@@ -94,11 +94,7 @@ export class LeastUsed implements RotationStrategy {
   }
 
   #reserve(nodes: number, indexes: number): void {
-    if (nodes * KEYS > this.#keys.length) {
-      const grown = new Float64Array(Math.max(nodes * KEYS, this.#keys.length * 2));
-      grown.set(this.#keys);
-      this.#keys = grown;
-    }
+    this.#keys = withRoom(this.#keys, nodes * KEYS);
     if (indexes > this.#position.length) {
       const grown = new Int32Array(Math.max(indexes, this.#position.length * 2));
       grown.set(this.#position);

@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, sampleEligible, scanFrom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, sampleEligible, scanFrom, withRoom } from './strategy.js';
 
 const TRIES = 16;
 
@@ -25,11 +25,7 @@ export class PowerOfTwo implements RotationStrategy {
   onUpdated(candidate: Candidate): void {
     const i = candidate.index;
     if (i < 0) return;
-    if (i >= this.#values.length) {
-      const grown = new Float64Array(Math.max(i + 1, this.#values.length * 2));
-      grown.set(this.#values);
-      this.#values = grown;
-    }
+    this.#values = withRoom(this.#values, i + 1);
     this.#values[i] = value(candidate);
   }
 

@@ -69,3 +69,11 @@ export function sampleEligible(context: PickContext, tries: number): Candidate |
   }
   return undefined;
 }
+
+/** `array` if it has room for `length` numbers, else a copy at least twice as long (for a strategy's arrays by candidate index). */
+export function withRoom(array: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
+  if (length <= array.length) return array;
+  const grown = new Float64Array(Math.max(length, array.length * 2));
+  grown.set(array);
+  return grown;
+}

@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, scanFrom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, scanFrom, withRoom } from './strategy.js';
 
 const TRIES = 64;
 
@@ -73,11 +73,7 @@ export class WeightedRotation implements RotationStrategy {
     }
     const i = candidate.index;
     if (i < 0) return;
-    if (i >= this.#weights.length) {
-      const grown = new Float64Array(Math.max(i + 1, this.#weights.length * 2));
-      grown.set(this.#weights);
-      this.#weights = grown;
-    }
+    this.#weights = withRoom(this.#weights, i + 1);
     this.#weights[i] = this.weight(candidate);
   }
 
