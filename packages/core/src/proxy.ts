@@ -53,6 +53,12 @@ export class Proxy {
     return this.username !== undefined || this.#password !== undefined;
   }
 
+  /** The `Proxy-Authorization` header's value (Basic), or undefined for a proxy without credentials. */
+  get authorization(): string | undefined {
+    if (!this.hasCredentials) return undefined;
+    return `Basic ${Buffer.from(`${this.username ?? ''}:${this.#password ?? ''}`).toString('base64')}`;
+  }
+
   /** `{ server, username?, password? }`: what `browser.newContext({ proxy })` takes. */
   toServerForm(): ServerForm {
     const form: ServerForm = { server: this.server };

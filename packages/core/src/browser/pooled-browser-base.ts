@@ -240,7 +240,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   }
 
   #needsPreflight(proxy: Proxy): boolean {
-    const m = this.pool.getMetrics(proxy);
+    const m = this.pool.getMetrics(proxy.id); // by id: a Map lookup, no parsing
     if (!m) return false;
     const { lastSuccessAt, lastFailureAt } = m;
     if (lastSuccessAt === undefined) return true;

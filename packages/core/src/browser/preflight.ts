@@ -38,11 +38,8 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
   });
   const check = (async (): Promise<Classification | undefined> => {
     try {
-      if (proxy.protocol === 'socks4' || proxy.protocol === 'socks5') {
-        if (!target) {
-          socket = await connected(netConnect({ host: proxy.host, port: proxy.port }));
-          return undefined;
-        }
+      const socks = proxy.protocol === 'socks4' || proxy.protocol === 'socks5';
+      if (socks && target) {
         const { socket: tunnel } = await socksConnect(proxy, target.hostname.replace(/^\[|\]$/g, ''), portOf(target), timeoutMs);
         socket = tunnel;
         tunnel.on('error', () => undefined);
@@ -54,7 +51,7 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
           : netConnect({ host: proxy.host, port: proxy.port }),
         proxy.protocol === 'https' ? 'secureConnect' : 'connect',
       );
-      if (target?.protocol !== 'https:') return undefined;
+      if (socks || target?.protocol !== 'https:') return undefined;
       return await tunnelVerdict(socket, proxy, `${target.hostname}:${portOf(target)}`);
     } catch (error) {
       const c = classifyError(error);
@@ -124,10 +121,8 @@ function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string): Promise
     socket.on('data', onData);
     socket.once('error', reject);
     socket.once('end', () => reject(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' })));
-    const credentials =
-      proxy.username !== undefined
-        ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}\r\n`
-        : '';
+    const authorization = proxy.authorization;
+    const credentials = authorization === undefined ? '' : `Proxy-Authorization: ${authorization}\r\n`;
     socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`);
   });
 }

@@ -19,10 +19,7 @@ function dispatcherFor(proxy: Proxy, options: ProbeOptions): Dispatcher {
   if (proxy.protocol === 'socks4' || proxy.protocol === 'socks5') {
     return new Agent({ connect: socksConnector(proxy, options.timeoutMs, tls.rejectUnauthorized), connections: 1 });
   }
-  const token = proxy.hasCredentials
-    ? `Basic ${Buffer.from(`${proxy.username ?? ''}:${proxy.password ?? ''}`).toString('base64')}`
-    : undefined;
-  return new ProxyAgent({ uri: proxy.server, token, requestTls: tls, proxyTls: tls, connections: 1 });
+  return new ProxyAgent({ uri: proxy.server, token: proxy.authorization, requestTls: tls, proxyTls: tls, connections: 1 });
 }
 
 /** One request through one proxy; what happened, as an outcome. Never throws. */
