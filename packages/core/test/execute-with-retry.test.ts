@@ -16,6 +16,37 @@ async function drive<T>(clock: import('../src/testing/index.js').FakeClock, job:
 }
 
 describe('executeWithRetry', () => {
+  it('does not count free failures (consumesRetry: false) against the retries, at most once per proxy', async () => {
+    const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80'], rotation: 'round-robin' });
+    const free = () => new AttemptFailedError('proxy_unreachable', { consumesRetry: false });
+    let calls = 0;
+    const result = await drive(
+      clock,
+      pool.executeWithRetry(
+        async () => {
+          calls++;
+          if (calls < 4) throw free();
+          return 'ok';
+        },
+        { target: TARGET, retries: 1 }, // two attempts at most, were the free ones counted
+      ),
+    );
+    expect(result).toBe('ok');
+    expect(calls).toBe(4);
+
+    // Every attempt free: bounded by the pool's size, then the retries count again.
+    let always = 0;
+    const job = pool.executeWithRetry(
+      async () => {
+        always++;
+        throw free();
+      },
+      { target: TARGET, retries: 1 },
+    );
+    await expect(drive(clock, job)).rejects.toBeInstanceOf(RetriesExhaustedError);
+    expect(always).toBe(pool.size + 2);
+  });
+
   it('retries on another proxy, never one already tried while an untried one is usable', async () => {
     const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80'], rotation: 'round-robin' });
     const used: string[] = [];

@@ -96,6 +96,7 @@ function asAttemptError(c: Classification, cause: unknown): Error {
     status: c.status,
     retryAfterMs: c.retryAfterMs,
     retry: c.retry,
+    consumesRetry: c.consumesRetry,
     message: cause instanceof Error ? cause.message : String(cause),
     cause,
   });

@@ -9,8 +9,6 @@ import { preflight } from './preflight.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
 const PREFLIGHT_TRUST_MS = 60_000;
-/** Attempts `run()` adds to the pool's retries while pre-flight checks are on. */
-const PREFLIGHT_EXTRA_RETRIES = 3;
 
 function targetUrl(target: string | URL | undefined): URL | undefined {
   if (target === undefined) return undefined;
@@ -50,9 +48,9 @@ export interface PooledBrowserBaseOptions {
    * (see `preflight`: a connection to the proxy, and a CONNECT tunnel for https targets; never
    * a request to the target). A dead, refusing or hanging proxy then costs a socket instead of
    * a browser context, and its failure is reported like a failed attempt's. `timeoutMs`
-   * defaults to half the navigation timeout. `false` turns it off. Since a proxy that fails
-   * the check costs no browser work, `run()` then allows 3 more attempts than the pool's
-   * `retry.retries`, unless you pass `retries`. @default true
+   * defaults to half the navigation timeout. `false` turns it off. A failed check costs no
+   * browser work, so it does not use up one of the job's `retries` (at most once per proxy
+   * in the pool). @default true
    */
   preflight?: boolean | { timeoutMs?: number };
 }
@@ -220,11 +218,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
       },
       classify: (error: unknown) => this.classify(error),
     };
-    // Pre-flight failures cost a socket, not a page: they should not use up a job's attempts
-    // (in the goodput benchmark a page drew four bad proxies in a row and was lost).
-    const retries =
-      options.retries ?? (this.#preflightMs === undefined ? undefined : this.pool.options.retry.retries + PREFLIGHT_EXTRA_RETRIES);
-    return runInSessions(this.pool, adapter, task, { ...options, retries });
+    return runInSessions(this.pool, adapter, task, options);
   }
 
   /** Throws the failure as an attempt's when a proxy that has not worked lately fails its pre-flight check. */
@@ -234,6 +228,9 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     if (failure) {
       throw new AttemptFailedError(failure.kind, {
         status: failure.status,
+        // It cost a socket, not a page: it does not use up one of the job's retries (in the goodput
+        // benchmark a page drew four bad proxies in a row and was lost when it did).
+        consumesRetry: false,
         message: `${proxy.id} failed its pre-flight check: ${failure.evidence ?? failure.kind}`,
       });
     }

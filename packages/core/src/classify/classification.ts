@@ -13,6 +13,12 @@ export interface Classification {
    * proxy's fault but worth another attempt, such as a browser that crashed: `{ kind: 'client', retry: true }`.
    */
   retry?: boolean | undefined;
+  /**
+   * False when the attempt cost next to nothing (a proxy that failed a pre-flight check before
+   * any browser work): it does not use up one of the job's retries. At most once per proxy in
+   * the pool, so that a job cannot loop on free failures.
+   */
+  consumesRetry?: boolean | undefined;
 }
 
 /**
@@ -27,6 +33,8 @@ export class AttemptFailedError extends ProxyPoolError {
   readonly retryAfterMs: number | undefined;
   /** Overrides whether the job is retried (see `Classification.retry`). */
   readonly retry: boolean | undefined;
+  /** See `Classification.consumesRetry`. */
+  readonly consumesRetry: boolean | undefined;
 
   constructor(
     kind: FailureKind,
@@ -34,6 +42,7 @@ export class AttemptFailedError extends ProxyPoolError {
       status?: number | undefined;
       retryAfterMs?: number | undefined;
       retry?: boolean | undefined;
+      consumesRetry?: boolean | undefined;
       message?: string;
       cause?: unknown;
     } = {},
@@ -43,6 +52,7 @@ export class AttemptFailedError extends ProxyPoolError {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.retry = options.retry;
+    this.consumesRetry = options.consumesRetry;
   }
 }
 

@@ -42,7 +42,14 @@ function statusOf(error: Record<string, unknown>): number | undefined {
  */
 export function classifyError(error: unknown, depth = 0): Classification {
   if (error instanceof AttemptFailedError) {
-    return { kind: error.kind, status: error.status, retryAfterMs: error.retryAfterMs, retry: error.retry, evidence: error.message };
+    return {
+      kind: error.kind,
+      status: error.status,
+      retryAfterMs: error.retryAfterMs,
+      retry: error.retry,
+      consumesRetry: error.consumesRetry,
+      evidence: error.message,
+    };
   }
   if (typeof error !== 'object' || error === null) return { kind: 'unknown', evidence: String(error) };
   const e = error as Record<string, unknown> & { name?: string; message?: string; code?: string; cause?: unknown };

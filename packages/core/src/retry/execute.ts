@@ -75,6 +75,7 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
   const tried = new Set<string>();
   const attempts: AttemptRecord[] = [];
   let last: Classification | undefined;
+  let freeFailures = 0;
   let stoppedEarly = false;
 
   const classify = (error: unknown): Classification => normalizeClassification(options.classify?.(error)) ?? classifyError(error);
@@ -115,6 +116,10 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
       retries,
       minTimeout: 0, // the pause is ours (below), on the pool's clock
       signal: job.signal,
+      // A failure that cost next to nothing (consumesRetry: false) keeps the job's retries, up to
+      // once per proxy in the pool: the attempts are bounded whatever the proxies do.
+      // (p-retry still stops when no retry is left: a job with `retries: 0` gets one attempt.)
+      shouldConsumeRetry: () => last?.consumesRetry !== false || ++freeFailures > pool.size,
       shouldRetry: async ({ retriesConsumed }) => {
         let delay = backoffDelay(retriesConsumed, retry, random);
         if (last?.retryAfterMs !== undefined) delay = Math.max(delay, last.retryAfterMs);
