@@ -34,25 +34,24 @@ export interface ProxyMetrics {
 export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
   const health = entry;
   const { breaker } = health;
-  const stats = health;
   const bannedOn: string[] = [];
   for (const [target, ban] of health.bans) if (isBanned(ban, now)) bannedOn.push(target);
   return {
     proxy: entry.proxy.id,
     successRate: health.totalRequests === 0 ? 0 : health.totalSuccesses / health.totalRequests,
     healthScore: entry.score,
-    avgResponseTime: stats.latencyMs ?? 0,
+    avgResponseTime: health.latencyMs ?? 0,
     totalRequests: health.totalRequests,
     successfulRequests: health.totalSuccesses,
     failedRequests: health.totalFailures,
     consecutiveFailures: health.consecutiveFailures,
-    consecutiveSuccesses: stats.consecutiveSuccesses,
+    consecutiveSuccesses: health.consecutiveSuccesses,
     circuitState: breaker.state,
     circuitOpenUntil: breaker.state === 'open' ? breaker.until : undefined,
     inFlight: entry.inFlight,
     lastUsedAt: health.lastUsedAt,
-    lastSuccessAt: stats.lastSuccessAt,
-    lastFailureAt: stats.lastFailureAt,
+    lastSuccessAt: health.lastSuccessAt,
+    lastFailureAt: health.lastFailureAt,
     failuresByKind: { ...health.failuresByKind },
     bannedOn,
   };

@@ -22,13 +22,13 @@ export type Outcome = SuccessOutcome | FailureOutcome;
 export type FailureReport = Omit<FailureOutcome, 'ok'>;
 export type SuccessReport = Omit<SuccessOutcome, 'ok'>;
 
-/** Throws a TypeError that says what is wrong with an outcome a caller handed us. */
 function checkNonNegative(value: unknown, field: string): void {
   if (typeof value !== 'number' || !(value >= 0)) {
     throw new TypeError(`Expected \`${field}\` to be a non-negative number, got ${JSON.stringify(value)}.`);
   }
 }
 
+/** Throws a TypeError that says what is wrong with an outcome a caller handed us. */
 export function checkOutcome<T extends Outcome>(outcome: T): T {
   if (typeof outcome !== 'object' || outcome === null || typeof outcome.ok !== 'boolean') {
     throw new TypeError('Expected an outcome `{ ok: true, latencyMs? }` or `{ ok: false, kind, … }`.');

@@ -33,15 +33,21 @@ const last: { target: string | undefined; key: string | undefined } = { target: 
 const cache = new Map<string, string>();
 
 function computeKey(target: string | URL): string {
-  let url: URL;
-  try {
-    url = typeof target === 'string' ? new URL(target.includes('://') ? target : `http://${target}`) : target;
-  } catch {
-    return target.toString().toLowerCase();
-  }
+  const url = targetUrl(target);
+  if (!url) return target.toString().toLowerCase();
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === '') return target.toString().toLowerCase();
   const info = parse(host, { allowPrivateDomains: true });
   const site = info.isIp ? host : (info.domain ?? host);
   return url.port ? `${site}:${url.port}` : site;
+}
+
+/** A target as a URL (a bare host is taken as `http://host`); undefined when it is not one. */
+export function targetUrl(target: string | URL | undefined): URL | undefined {
+  if (target === undefined || target instanceof URL) return target;
+  try {
+    return new URL(target.includes('://') ? target : `http://${target}`);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,22 +3,13 @@ import { UnsupportedProxyError } from '../errors.js';
 import type { Lease } from '../lease.js';
 import type { ProxyPool } from '../pool/pool.js';
 import type { Proxy } from '../proxy.js';
+import { targetUrl } from '../target.js';
 import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
 import type { NavigationTracker } from './navigation-tracker.js';
 import { preflight } from './preflight.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
 const PREFLIGHT_TRUST_MS = 60_000;
-
-function targetUrl(target: string | URL | undefined): URL | undefined {
-  if (target === undefined) return undefined;
-  if (target instanceof URL) return target;
-  try {
-    return new URL(target.includes('://') ? target : `http://${target}`);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface PooledBrowserBaseOptions {
   /**
