@@ -71,3 +71,34 @@ it('opens a context for each attempt with the check turned off', async () => {
   expect(contexts).toBe(3);
   await pool.close();
 });
+
+it('learns how long a check takes: a hanging proxy costs the 1 s floor, not half the navigation timeout', async () => {
+  // Round-robin: the good proxy first (its check answers in a few ms), then the hanging one.
+  const pool = new ProxyPool({
+    proxies: [farm.proxy('good').url, farm.proxy('hanging').url],
+    rotation: 'round-robin',
+    retry: { retries: 3, minDelayMs: 10, maxDelayMs: 10 },
+  });
+  const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 10_000 }); // before any answer: 5 s
+  const url = farm.site.url('/page/4', 'preflight.test');
+  const job = () =>
+    pooled.run(
+      async ({ page }) => {
+        await page.goto(url);
+        return page.title();
+      },
+      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
+    );
+  try {
+    expect(await job()).toBe('Page 4');
+    const startedAt = Date.now();
+    expect(await job()).toBe('Page 4'); // the hanging proxy's check, then the good one again
+    const elapsed = Date.now() - startedAt;
+    expect(pool.getMetrics(farm.proxy('hanging').id)).toMatchObject({ failedRequests: 1 });
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(4_000);
+  } finally {
+    await pooled.close();
+    await pool.close();
+  }
+});

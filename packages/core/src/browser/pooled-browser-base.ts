@@ -6,6 +6,7 @@ import type { Proxy } from '../proxy.js';
 import { targetUrl } from '../target.js';
 import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
 import type { NavigationTracker } from './navigation-tracker.js';
+import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { preflight } from './preflight.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
@@ -38,12 +39,15 @@ export interface PooledBrowserBaseOptions {
    * failing since its last success, or no success for a minute), check it with a socket first
    * (see `preflight`: a connection to the proxy, and a CONNECT tunnel for https targets; never
    * a request to the target). A dead, refusing or hanging proxy then costs a socket instead of
-   * a browser context, and its failure is reported like a failed attempt's. `timeoutMs`
-   * defaults to half the navigation timeout. `false` turns it off. A failed check costs no
+   * a browser context, and its failure is reported like a failed attempt's. The timeout
+   * adapts to how long this pool's proxies take to answer a check (a smoothed duration plus
+   * four mean deviations, as TCP's retransmission timeout), between `minTimeoutMs` (default
+   * 1 s) and half the navigation timeout (at least 1 s), which is also what it is before the
+   * first answer; a `timeoutMs` fixes it. `false` turns checks off. A failed check costs no
    * browser work, so it does not use up one of the job's `retries` (at most once per proxy
    * in the pool). @default true
    */
-  preflight?: boolean | { timeoutMs?: number };
+  preflight?: boolean | { timeoutMs?: number; minTimeoutMs?: number };
 }
 
 /** The options both adapters take; `S` is the library's response type, `P` its page type. */
@@ -95,8 +99,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   readonly #contexts = new Set<C>();
   readonly #reuse: boolean;
   readonly #maxIdle: number;
-  /** Pre-flight timeout, or undefined when pre-flight checks are off. */
-  readonly #preflightMs: number | undefined;
+  /** The pre-flight timeout (fixed or learned), or undefined when pre-flight checks are off. */
+  readonly #preflightTimeout: AdaptiveTimeout | number | undefined;
   /** Parked sessions, oldest first, with the proxy they belong to. */
   readonly #idle: Array<{ proxyId: string; session: BrowserSession<C, P>; close: () => Promise<void> }> = [];
 
@@ -112,11 +116,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     this.#browser = browser;
     this.#reuse = options.reuseContexts ?? false;
     this.#maxIdle = options.maxIdleContexts ?? 8;
-    const preflight = options.preflight ?? true;
-    this.#preflightMs =
-      preflight === false
-        ? undefined
-        : ((preflight === true ? undefined : preflight.timeoutMs) ?? Math.max(1_000, navigationTimeoutMs / 2));
+    this.#preflightTimeout = preflightTimeout(options.preflight ?? true, navigationTimeoutMs);
   }
 
   // ── what a subclass provides ──
@@ -214,8 +214,11 @@ export abstract class PooledBrowserBase<B, C, P, O> {
 
   /** Throws the failure as an attempt's when a proxy that has not worked lately fails its pre-flight check. */
   async #preflight(proxy: Proxy, target: string | URL | undefined): Promise<void> {
-    if (this.#preflightMs === undefined || !this.#needsPreflight(proxy)) return;
-    const failure = await preflight(proxy, targetUrl(target), this.#preflightMs);
+    const timeout = this.#preflightTimeout;
+    if (timeout === undefined || !this.#needsPreflight(proxy)) return;
+    const startedAt = Date.now();
+    const failure = await preflight(proxy, targetUrl(target), typeof timeout === 'number' ? timeout : timeout.ms);
+    if (!failure && typeof timeout !== 'number') timeout.observe(Date.now() - startedAt);
     if (failure) {
       throw new AttemptFailedError(failure.kind, {
         status: failure.status,
@@ -286,4 +289,23 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     await Promise.all(parked.map((p) => p.close()));
     await Promise.all([...this.#contexts].map((context) => this.closeContext(context).catch(() => undefined)));
   }
+}
+
+/** RFC 6298's lower bound on a retransmission timeout: below it, a slow good answer is too likely. */
+const PREFLIGHT_MIN_TIMEOUT_MS = 1_000;
+
+function preflightTimeout(
+  option: boolean | { timeoutMs?: number; minTimeoutMs?: number },
+  navigationTimeoutMs: number,
+): AdaptiveTimeout | number | undefined {
+  if (option === false) return undefined;
+  const fixed = option === true ? undefined : option.timeoutMs;
+  if (fixed !== undefined) {
+    if (!(fixed > 0)) throw new RangeError(`Expected \`preflight.timeoutMs\` to be > 0, got ${fixed}.`);
+    return fixed;
+  }
+  const max = Math.max(1_000, navigationTimeoutMs / 2);
+  const min = (option === true ? undefined : option.minTimeoutMs) ?? PREFLIGHT_MIN_TIMEOUT_MS;
+  if (!(min > 0)) throw new RangeError(`Expected \`preflight.minTimeoutMs\` to be > 0, got ${min}.`);
+  return new AdaptiveTimeout(Math.min(min, max), max);
 }
