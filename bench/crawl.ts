@@ -22,7 +22,7 @@ const HTTPS = process.env.CRAWL_HTTP !== '1';
 
 const ROUNDS = Math.max(1, Number(process.env.CRAWL_ROUNDS ?? 5));
 // The default run compares what the issue's targets are about (the defaults, a naive rotation,
-// the oracle) in about five minutes; `--all` adds every rotation strategy (about twice as long).
+// the oracle) in about five minutes; `--all` adds every rotation strategy (about three times as long).
 const all = process.argv.includes('--all') || process.env.CRAWL_ALL === '1';
 const only = process.env.CRAWL_ONLY?.split(',');
 const chosen = configurations(ROTATION_NAMES).filter((c) =>

@@ -18,7 +18,7 @@ import { type FailureOutcome, type Outcome, checkOutcome } from '../outcome.js';
 import { type ProxyInput, parseProxy, parseProxyList } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import { type ExecuteOptions, type Task, executeWithRetry } from '../retry/execute.js';
-import { createRotation } from '../rotation/index.js';
+import { createRotation, isBuiltInRotation } from '../rotation/index.js';
 import type { Candidate, PickContext, RotationStrategy } from '../rotation/strategy.js';
 import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js';
 import { targetKey } from '../target.js';
@@ -66,6 +66,8 @@ export class ProxyPool implements LeaseOwner {
   /** Every proxy's health numbers, one row each (see health/table.ts). */
   readonly #table = new HealthTable();
   readonly #strategy: RotationStrategy;
+  /** A built-in strategy's pick needs no second eligibility check (a custom one's gets it). */
+  readonly #trustPicks: boolean;
   readonly #targets: TargetHealth<PendingPayload>;
   readonly #waiters = new Set<() => void>();
   readonly #closers: Array<() => void | Promise<void>> = [];
@@ -83,6 +85,7 @@ export class ProxyPool implements LeaseOwner {
     this.options = resolveOptions(options);
     this.#log = this.options.logger.child({ component: 'proxy-pool' });
     this.#strategy = createRotation(this.options.rotation);
+    this.#trustPicks = isBuiltInRotation(this.#strategy);
     this.#targets = new TargetHealth(this.options.targetHealth);
     const random = this.options.random;
     this.#pick = {
@@ -246,7 +249,7 @@ export class ProxyPool implements LeaseOwner {
   #tryLease(target: string | undefined, exclude: ReadonlySet<string> | undefined): Lease | undefined {
     const entry = this.#select(target, exclude);
     if (!entry) return undefined;
-    if (!this.#isEligible(entry)) {
+    if (!this.#trustPicks && !this.#isEligible(entry)) {
       // A custom strategy returned something it should not have: refuse rather than break the breaker.
       throw new ProxyPoolError(`the rotation strategy picked ${entry.id}, which is not eligible`);
     }

@@ -120,42 +120,71 @@ export class LeastUsed implements RotationStrategy {
     return k[x + 2]! < k[y + 2]!;
   }
 
-  #swap(a: number, b: number): void {
-    const heap = this.#heap;
-    const item = heap[a]!;
-    heap[a] = heap[b]!;
-    heap[b] = item;
-    const k = this.#keys;
-    for (let i = 0; i < KEYS; i++) {
-      const t = k[a * KEYS + i]!;
-      k[a * KEYS + i] = k[b * KEYS + i]!;
-      k[b * KEYS + i] = t;
-    }
-    this.#position[k[a * KEYS + CANDIDATE]!] = a;
-    this.#position[k[b * KEYS + CANDIDATE]!] = b;
-  }
-
   #up(at: number): number {
+    if (at === 0 || !this.#less(at, Math.floor((at - 1) / ARITY))) return at;
+    // Move parents down into the hole and write the rising node once, where it stops.
+    const k = this.#keys;
+    const item = this.#heap[at]!;
+    const x0 = k[at * KEYS]!;
+    const x1 = k[at * KEYS + 1]!;
+    const x2 = k[at * KEYS + 2]!;
+    const x3 = k[at * KEYS + CANDIDATE]!;
     while (at > 0) {
       const parent = Math.floor((at - 1) / ARITY);
-      if (!this.#less(at, parent)) break;
-      this.#swap(at, parent);
+      const p = parent * KEYS;
+      if (!(x0 !== k[p] ? x0 < k[p]! : x1 !== k[p + 1] ? x1 < k[p + 1]! : x2 < k[p + 2]!)) break;
+      this.#moveNode(parent, at);
       at = parent;
     }
+    this.#place(at, item, x0, x1, x2, x3);
     return at;
   }
 
   #down(at: number): void {
     const n = this.#heap.length;
+    const k = this.#keys;
+    const item = this.#heap[at]!;
+    const x0 = k[at * KEYS]!;
+    const x1 = k[at * KEYS + 1]!;
+    const x2 = k[at * KEYS + 2]!;
+    const x3 = k[at * KEYS + CANDIDATE]!;
+    const start = at;
     for (;;) {
       const first = ARITY * at + 1;
       if (first >= n) break;
       let best = first;
-      for (let child = first + 1; child < first + ARITY && child < n; child++) if (this.#less(child, best)) best = child;
-      if (!this.#less(best, at)) break;
-      this.#swap(at, best);
+      const end = Math.min(first + ARITY, n);
+      for (let child = first + 1; child < end; child++) if (this.#less(child, best)) best = child;
+      const b = best * KEYS;
+      // Stop when the sinking node is not after the best child.
+      if (!(k[b] !== x0 ? k[b]! < x0 : k[b + 1] !== x1 ? k[b + 1]! < x1 : k[b + 2]! < x2)) break;
+      this.#moveNode(best, at);
       at = best;
     }
+    if (at !== start) this.#place(at, item, x0, x1, x2, x3);
+  }
+
+  /** Copies the node at heap position `from` to `to` (the hole of a sift). */
+  #moveNode(from: number, to: number): void {
+    const k = this.#keys;
+    const f = from * KEYS;
+    const t = to * KEYS;
+    this.#heap[to] = this.#heap[from]!;
+    k[t] = k[f]!;
+    k[t + 1] = k[f + 1]!;
+    k[t + 2] = k[f + 2]!;
+    k[t + CANDIDATE] = k[f + CANDIDATE]!;
+    this.#position[k[f + CANDIDATE]!] = to;
+  }
+
+  #place(at: number, item: Candidate, x0: number, x1: number, x2: number, x3: number): void {
+    const k = this.#keys;
+    this.#heap[at] = item;
+    k[at * KEYS] = x0;
+    k[at * KEYS + 1] = x1;
+    k[at * KEYS + 2] = x2;
+    k[at * KEYS + CANDIDATE] = x3;
+    this.#position[x3] = at;
   }
 }
 
