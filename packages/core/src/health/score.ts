@@ -69,7 +69,9 @@ const LATENCY_SMOOTHING = 0.3;
 
 function decayFactor(stats: ScoreStats, now: number, halfLifeMs: number): number {
   const age = now - stats.decayedAt;
-  return age <= 0 ? 1 : 2 ** (-age / halfLifeMs);
+  // 2^(-age/halfLife), as e^(-age·ln2/halfLife): V8's Math.exp is several times faster than a
+  // fractional power, and this runs on every outcome.
+  return age <= 0 ? 1 : Math.exp((-age * Math.LN2) / halfLifeMs);
 }
 
 /** Records a charged outcome into the stats, in place (the stats are owned by one record). */
@@ -113,7 +115,7 @@ export function scoreFactors(stats: ScoreStats, now: number, options: ScoreOptio
   if (stats.lastSuccessAt !== undefined && (lastFailure === undefined || stats.lastSuccessAt >= lastFailure)) {
     recency = 1;
   } else if (lastFailure !== undefined) {
-    recency = 1 - 2 ** (-Math.max(0, now - lastFailure) / options.recencyHalfLifeMs);
+    recency = 1 - Math.exp((-Math.max(0, now - lastFailure) * Math.LN2) / options.recencyHalfLifeMs);
   }
   const consistency =
     stats.lastSuccessAt === undefined && stats.lastFailureAt === undefined
