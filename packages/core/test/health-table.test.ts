@@ -24,6 +24,28 @@ describe('per-proxy health numbers (kept in table rows)', () => {
     expect(added.healthScore).toBeCloseTo(0.5, 10);
   });
 
+  it('move with their proxy when another leaves: the moved proxy keeps its numbers and its open breaker', () => {
+    // Removing a proxy moves the last one (and its row) into the gap; picks read rows by index.
+    const { pool } = fakePool({ proxies: proxyList(4), rotation: 'round-robin' });
+    const [first, , , last] = pool.proxies;
+    pool.report(last!, { ok: true, latencyMs: 77 });
+    for (let i = 0; i < 3; i++) pool.report(last!, { ok: false, kind: 'proxy_unreachable' });
+    const before = pool.getMetrics(last!)!;
+    expect(before.circuitState).toBe('open');
+    pool.remove(first!);
+    expect(pool.proxies[0]).toBe(last); // it moved
+    expect(pool.getMetrics(last!)).toEqual(before);
+    const picked = new Set<string>();
+    for (let i = 0; i < 12; i++) picked.add(pool.getProxy()!.id);
+    expect([...picked].sort()).toEqual([pool.proxies[1]!.id, pool.proxies[2]!.id].sort());
+    // And the other way: a usable proxy moved into an open one's place is picked.
+    pool.remove(last!);
+    expect(pool.size).toBe(2);
+    const again = new Set<string>();
+    for (let i = 0; i < 12; i++) again.add(pool.getProxy()!.id);
+    expect(again.size).toBe(2);
+  });
+
   it('start fresh for a proxy added where a removed one was, with no trace of the old one', () => {
     const { pool } = fakePool({ proxies: proxyList(2) });
     const [gone] = pool.proxies;

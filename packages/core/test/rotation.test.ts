@@ -112,7 +112,7 @@ describe('weighted', () => {
   function pickShares(strategy: WeightedRotation, candidates: Candidate[], n = 40_000): number[] {
     const random = seededRandom(17);
     const counts = candidates.map(() => 0);
-    const context = { candidates, target: undefined, isEligible: () => true, random };
+    const context = { candidates, target: undefined, isEligible: () => true, isEligibleAt: () => true, random };
     for (let i = 0; i < n; i++) counts[strategy.pick(context)!.index]!++;
     return counts.map((c) => c / n);
   }

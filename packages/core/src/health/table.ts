@@ -15,32 +15,34 @@ import { type HealthRecord, NO_BANS, NO_FAILURES } from './record.js';
 export class HealthTable {
   /** Replaced (and copied) when the table grows: read it through the table, never keep it. */
   data: Float64Array;
-  readonly #free: number[] = [];
-  #used = 0;
+  #rows = 0;
 
   constructor(initialRows = 16) {
     this.data = new Float64Array(Math.max(1, initialRows) * ROW_STRIDE);
   }
 
-  /** A fresh row (every number 0); returns its offset into `data`. */
-  allocate(): number {
-    const reused = this.#free.pop();
-    if (reused !== undefined) {
-      this.data.fill(0, reused, reused + ROW_STRIDE);
-      return reused;
-    }
-    const offset = this.#used * ROW_STRIDE;
+  /** A fresh row (every number 0) after the last; returns its offset into `data`. */
+  append(): number {
+    const offset = this.#rows * ROW_STRIDE;
     if (offset + ROW_STRIDE > this.data.length) {
       const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
-    this.#used++;
+    this.#rows++;
     return offset;
   }
 
-  release(offset: number): void {
-    this.#free.push(offset);
+  /** Copies the row at offset `from` over the row at offset `to`. */
+  copyRow(from: number, to: number): void {
+    if (from !== to) this.data.copyWithin(to, from, from + ROW_STRIDE);
+  }
+
+  /** Drops the last row (its numbers are zeroed for whoever appends next). */
+  truncate(): void {
+    if (this.#rows === 0) return;
+    this.#rows--;
+    this.data.fill(0, this.#rows * ROW_STRIDE, this.#rows * ROW_STRIDE + ROW_STRIDE);
   }
 }
 
@@ -61,7 +63,9 @@ const TOTAL_SUCCESSES = 9;
 const TOTAL_FAILURES = 10;
 const LAST_USED_AT = 11;
 const SCORE = 12;
-const SCORED_AT = 13;
+export const SCORED_AT = 13;
+/** Non-zero when a pick must look past the row: an open or half-open breaker, or bans (see PoolEntry). */
+export const NEEDS_CHECK = 14;
 
 /** NaN in a row stands for `undefined` (never, or not known yet). */
 const orUndefined = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
@@ -74,13 +78,13 @@ export class TableHealthRecord implements HealthRecord {
   breaker: BreakerState;
   bans: Map<string, Ban> = NO_BANS;
   failuresByKind: Partial<Record<FailureKind, number>> = NO_FAILURES;
-  readonly #table: HealthTable;
-  /** @internal — the row's offset; public to subclasses only by convention. */
-  readonly row: number;
+  #table: HealthTable;
+  /** @internal — the row's offset. The pool keeps it at index × ROW_STRIDE (it moves rows when proxies leave). */
+  row: number;
 
   constructor(table: HealthTable, now: number) {
     this.#table = table;
-    this.row = table.allocate();
+    this.row = table.append();
     const d = table.data;
     const o = this.row;
     d[DECAYED_AT + o] = now;
@@ -92,9 +96,22 @@ export class TableHealthRecord implements HealthRecord {
     this.breaker = closedBreaker(now);
   }
 
-  /** Gives the row back to the table: the record must not be used afterwards. */
-  dispose(): void {
-    this.#table.release(this.row);
+  /**
+   * Moves the numbers out of the shared table into a row of their own: the pool can then give
+   * the row to another proxy, and whoever still holds this record (a store, a lease that ends
+   * late) reads this proxy's numbers, never the next one's.
+   */
+  detachRow(): void {
+    const own = new HealthTable(1);
+    own.data.set(this.#table.data.subarray(this.row, this.row + ROW_STRIDE));
+    own.append();
+    this.#table = own;
+    this.row = 0;
+  }
+
+  /** @internal — a number of the row that has no accessor of its own. */
+  setNumber(at: number, value: number): void {
+    this.#table.data[at + this.row] = value;
   }
 
   get successes(): number {

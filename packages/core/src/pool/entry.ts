@@ -1,4 +1,4 @@
-import { type HealthTable, TableHealthRecord } from '../health/table.js';
+import { type HealthTable, NEEDS_CHECK, TableHealthRecord } from '../health/table.js';
 import type { Proxy } from '../proxy.js';
 import type { Candidate } from '../rotation/strategy.js';
 
@@ -14,11 +14,10 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   inFlight = 0;
   uses = 0;
   removed = false;
-  /** Position in the pool's array (for O(1) removal). */
+  /** Position in the pool's array (for O(1) removal); the row sits at index × ROW_STRIDE. */
   index = -1;
-  /** Mirrors of the breaker's state and of whether any ban exists, for the checks of every pick. */
-  circuit: 'closed' | 'open' | 'half-open' = 'closed';
-  hasBans = false;
+  #circuit: 'closed' | 'open' | 'half-open' = 'closed';
+  #hasBans = false;
 
   constructor(proxy: Proxy, table: HealthTable, now: number) {
     super(table, now);
@@ -26,7 +25,31 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
     this.id = proxy.id;
   }
 
-  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store). */
+  /**
+   * Mirrors of the breaker's state and of whether any ban exists, for the checks of every pick.
+   * Both are also summed up in the row (NEEDS_CHECK), so that a pick by index can tell a
+   * plainly usable proxy from the row alone, without reading this object.
+   */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    return this.#circuit;
+  }
+  set circuit(value: 'closed' | 'open' | 'half-open') {
+    this.#circuit = value;
+    this.#mirror();
+  }
+  get hasBans(): boolean {
+    return this.#hasBans;
+  }
+  set hasBans(value: boolean) {
+    this.#hasBans = value;
+    this.#mirror();
+  }
+
+  #mirror(): void {
+    this.setNumber(NEEDS_CHECK, this.#circuit !== 'closed' || this.#hasBans ? 1 : 0);
+  }
+
+  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store), or the row moved. */
   syncMirrors(): void {
     this.circuit = this.breaker.state;
     this.hasBans = this.bans.size > 0;

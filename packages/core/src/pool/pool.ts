@@ -7,7 +7,7 @@ import { isBanned, nextBan, pruneBans } from '../health/bans.js';
 import { ownBans, ownFailuresByKind } from '../health/record.js';
 import { type BreakerState, admits, advance, forceOpen, onFailure, onLease, onRelease, onSuccess } from '../health/breaker.js';
 import { healthScore, recordOutcome } from '../health/score.js';
-import { HealthTable } from '../health/table.js';
+import { HealthTable, NEEDS_CHECK, ROW_STRIDE, SCORED_AT } from '../health/table.js';
 import { TargetHealth } from '../health/target-health.js';
 import { type HealthCheckHost, HealthChecker, type ProbeResult } from '../healthcheck/health-checker.js';
 import { probe } from '../healthcheck/probe.js';
@@ -92,6 +92,7 @@ export class ProxyPool implements LeaseOwner {
       candidates: this.#entries,
       target: undefined,
       isEligible: (candidate: Candidate) => this.#isEligible(candidate as PoolEntry),
+      isEligibleAt: (index: number) => this.#isEligibleAt(index),
       random,
     };
     // An empty list given on purpose is almost always a bug (an unset variable, an empty file):
@@ -131,16 +132,22 @@ export class ProxyPool implements LeaseOwner {
     const entry = this.#entryOf(proxy);
     if (!entry) return false;
     entry.removed = true;
+    this.#byId.delete(entry.id);
+    this.options.healthStore?.detach(entry.id, entry);
+    // Rows stay in candidate order (row = index × ROW_STRIDE), so that a pick by index reads the
+    // row without reading the entry first: the last proxy moves into the gap, with its row.
+    const gap = entry.row;
+    entry.detachRow();
     const last = this.#entries.pop()!;
     this.#strategy.onRemoved?.(entry);
     if (last !== entry) {
+      this.#table.copyRow(last.row, gap);
+      last.row = gap;
       this.#entries[entry.index] = last;
       last.index = entry.index;
       this.#strategy.onUpdated?.(last);
     }
-    this.#byId.delete(entry.id);
-    this.options.healthStore?.detach(entry.id, entry);
-    entry.dispose();
+    this.#table.truncate();
     this.#targets.forgetProxy(entry.id);
     this.#log.info({ proxy: entry.id }, 'proxy removed');
     if (this.#events.has('proxyRemoved')) this.#emit('proxyRemoved', { proxy: entry.proxy });
@@ -263,6 +270,17 @@ export class ProxyPool implements LeaseOwner {
     const lease = new Lease(this, this.#nextLeaseId++, entry.proxy, target, now, trial);
     lease[LEASE_ENTRY] = entry;
     return lease;
+  }
+
+  /** `#isEligible(candidates[index])`, answered from the row alone in the usual case. */
+  #isEligibleAt(index: number): boolean {
+    const entries = this.#entries;
+    if (!(index >= 0 && index < entries.length)) return false;
+    const data = this.#table.data;
+    const row = index * ROW_STRIDE;
+    if (data[row + NEEDS_CHECK] !== 0 || this.#pickExclude !== undefined) return this.#isEligible(entries[index]!);
+    if (this.#pickNow - data[row + SCORED_AT]! > SCORE_TTL_MS) this.#rescore(entries[index]!, this.#pickNow);
+    return true;
   }
 
   #isEligible(entry: PoolEntry): boolean {

@@ -70,7 +70,8 @@ export class LeastUsed implements RotationStrategy {
       // Used without the pool's hooks (e.g. wrapped by a custom strategy): plain scan.
       return minimum(context, context.candidates);
     }
-    if (context.isEligible(heap[0]!)) return heap[0]; // the usual case
+    // The usual case. By the candidate's index (a heap key): the pool answers from its own numbers.
+    if (context.isEligibleAt(this.#keys[CANDIDATE]!)) return heap[0];
     // Best-first walk: a tiny frontier of heap positions, smallest key first.
     const frontier = [0];
     for (let seen = 0; frontier.length > 0 && seen < WALK; seen++) {

@@ -40,8 +40,8 @@ export class PowerOfTwo implements RotationStrategy {
       const b = Math.floor(context.random() * n);
       const better = values[b]! > values[a]! ? b : a;
       const worse = better === a ? b : a;
-      if (context.isEligible(candidates[better]!)) return candidates[better];
-      if (worse !== better && context.isEligible(candidates[worse]!)) return candidates[worse];
+      if (context.isEligibleAt(better)) return candidates[better];
+      if (worse !== better && context.isEligibleAt(worse)) return candidates[worse];
     }
     // Mostly-unusable pools: a scan from a random place.
     return scanFrom(context, Math.floor(context.random() * n));

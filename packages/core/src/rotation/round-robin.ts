@@ -10,10 +10,9 @@ export class RoundRobin implements RotationStrategy {
     const n = candidates.length;
     for (let i = 0; i < n; i++) {
       const index = (this.#cursor + i) % n;
-      const candidate = candidates[index]!;
-      if (context.isEligible(candidate)) {
+      if (context.isEligibleAt(index)) {
         this.#cursor = index + 1;
-        return candidate;
+        return candidates[index];
       }
     }
     return undefined;

@@ -85,10 +85,7 @@ export class WeightedRotation implements RotationStrategy {
     for (let i = 0; i < TRIES; i++) {
       const index = Math.floor(context.random() * n);
       const w = weights ? weights[index]! : this.weight(candidates[index]!);
-      if (context.random() < w) {
-        const candidate = candidates[index]!;
-        if (context.isEligible(candidate)) return candidate;
-      }
+      if (context.random() < w && context.isEligibleAt(index)) return candidates[index];
     }
     return this.#scan(context) ?? scanFrom(context, 0);
   }
