@@ -26,6 +26,9 @@ export class LeastUsed implements RotationStrategy {
   #keys = new Float64Array(64 * KEYS);
   /** Heap position by candidate index. */
   #position = new Int32Array(64);
+  /** The node a sift is moving, kept aside (see #hold). */
+  readonly #held = new Float64Array(KEYS);
+  #heldItem: Candidate | undefined;
 
   onAdded(candidate: Candidate): void {
     const at = this.#heap.length;
@@ -123,46 +126,63 @@ export class LeastUsed implements RotationStrategy {
 
   #up(at: number): number {
     if (at === 0 || !this.#less(at, Math.floor((at - 1) / ARITY))) return at;
-    // Move parents down into the hole and write the rising node once, where it stops.
-    const k = this.#keys;
-    const item = this.#heap[at]!;
-    const x0 = k[at * KEYS]!;
-    const x1 = k[at * KEYS + 1]!;
-    const x2 = k[at * KEYS + 2]!;
-    const x3 = k[at * KEYS + CANDIDATE]!;
+    // Sift through a hole: parents move down into it, the rising node is written once, where it stops.
+    this.#hold(at);
     while (at > 0) {
       const parent = Math.floor((at - 1) / ARITY);
-      const p = parent * KEYS;
-      if (!(x0 !== k[p] ? x0 < k[p]! : x1 !== k[p + 1] ? x1 < k[p + 1]! : x2 < k[p + 2]!)) break;
+      if (!this.#heldBefore(parent)) break;
       this.#moveNode(parent, at);
       at = parent;
     }
-    this.#place(at, item, x0, x1, x2, x3);
+    this.#placeHeld(at);
     return at;
   }
 
   #down(at: number): void {
     const n = this.#heap.length;
-    const k = this.#keys;
-    const item = this.#heap[at]!;
-    const x0 = k[at * KEYS]!;
-    const x1 = k[at * KEYS + 1]!;
-    const x2 = k[at * KEYS + 2]!;
-    const x3 = k[at * KEYS + CANDIDATE]!;
     const start = at;
+    this.#hold(at);
     for (;;) {
       const first = ARITY * at + 1;
       if (first >= n) break;
       let best = first;
       const end = Math.min(first + ARITY, n);
       for (let child = first + 1; child < end; child++) if (this.#less(child, best)) best = child;
-      const b = best * KEYS;
-      // Stop when the sinking node is not after the best child.
-      if (!(k[b] !== x0 ? k[b]! < x0 : k[b + 1] !== x1 ? k[b + 1]! < x1 : k[b + 2]! < x2)) break;
+      // Stop when the best child does not order before the sinking node.
+      if (!this.#before(best)) break;
       this.#moveNode(best, at);
       at = best;
     }
-    if (at !== start) this.#place(at, item, x0, x1, x2, x3);
+    if (at !== start) this.#placeHeld(at);
+  }
+
+  /** Keeps the node at heap position `at` aside (its keys in #held) while a sift moves others. */
+  #hold(at: number): void {
+    const k = this.#keys;
+    const h = this.#held;
+    const x = at * KEYS;
+    this.#heldItem = this.#heap[at];
+    for (let i = 0; i < KEYS; i++) h[i] = k[x + i]!;
+  }
+
+  /** Whether the held node orders before the node at heap position `at`. */
+  #heldBefore(at: number): boolean {
+    const k = this.#keys;
+    const h = this.#held;
+    const y = at * KEYS;
+    if (h[0] !== k[y]) return h[0]! < k[y]!;
+    if (h[1] !== k[y + 1]) return h[1]! < k[y + 1]!;
+    return h[2]! < k[y + 2]!;
+  }
+
+  /** Whether the node at heap position `at` orders before the held node (ties: neither). */
+  #before(at: number): boolean {
+    const k = this.#keys;
+    const h = this.#held;
+    const x = at * KEYS;
+    if (k[x] !== h[0]) return k[x]! < h[0]!;
+    if (k[x + 1] !== h[1]) return k[x + 1]! < h[1]!;
+    return k[x + 2]! < h[2]!;
   }
 
   /** Copies the node at heap position `from` to `to` (the hole of a sift). */
@@ -178,14 +198,14 @@ export class LeastUsed implements RotationStrategy {
     this.#position[k[f + CANDIDATE]!] = to;
   }
 
-  #place(at: number, item: Candidate, x0: number, x1: number, x2: number, x3: number): void {
+  #placeHeld(at: number): void {
+    const h = this.#held;
     const k = this.#keys;
-    this.#heap[at] = item;
-    k[at * KEYS] = x0;
-    k[at * KEYS + 1] = x1;
-    k[at * KEYS + 2] = x2;
-    k[at * KEYS + CANDIDATE] = x3;
-    this.#position[x3] = at;
+    const x = at * KEYS;
+    this.#heap[at] = this.#heldItem!;
+    for (let i = 0; i < KEYS; i++) k[x + i] = h[i]!;
+    this.#position[h[CANDIDATE]!] = at;
+    this.#heldItem = undefined;
   }
 }
 
