@@ -183,10 +183,11 @@ describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => 
       { target: url },
     );
     expect(title).toBe('Page 42');
-    // The refusing proxy fails its pre-flight check: the task never runs on it. The resetting one
-    // accepts connections (this is an http site: no tunnel to ask for), so it gets a real try.
-    expect(attempts).toEqual([2, 3]);
+    // Both bad proxies fail their pre-flight checks (one refuses connections, the other resets
+    // them): the task only ever runs on the good one, as the third attempt.
+    expect(attempts).toEqual([3]);
     expect(pool.getMetrics(farm.proxy('refuse').id)).toMatchObject({ failedRequests: 1 });
+    expect(pool.getMetrics(farm.proxy('reset').id)).toMatchObject({ failedRequests: 1 });
     expect(pooled.openContexts).toBe(0);
     await pool.close();
   });

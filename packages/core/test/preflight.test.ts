@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyFarm, Socks5Server } from '../../../e2e/src/farm/index.js';
 import { parseProxy, preflight } from '../src/index.js';
@@ -53,18 +54,38 @@ describe('pre-flight checks', () => {
     expect(await check('auth-wrong', https())).toMatchObject({ kind: 'proxy_auth', status: 407 });
   });
 
-  it('only connects to the proxy for http targets (no CONNECT to port 80, which many proxies refuse)', async () => {
+  it('for http targets only asks the proxy to answer: any HTTP answer passes, silence and resets fail', async () => {
     expect(await check('refusing', http())).toMatchObject({ kind: 'proxy_unreachable' });
-    // These accept connections, and Chromium would send them a plain request, not CONNECT: not judged here.
+    expect(await check('hanging', http(), 300)).toMatchObject({ kind: 'timeout' });
+    expect(await check('resetting', http())).toMatchObject({ kind: 'connection' });
+    expect(await check('garbage', http())).toMatchObject({ kind: 'proxy_error' });
+    expect(await check('auth-wrong', http())).toMatchObject({ kind: 'proxy_auth', status: 407 });
+    // It answers (Chromium's plain request will get its 502, and the navigation says so): alive.
     expect(await check('error502', http())).toBeUndefined();
-    expect(await check('auth-wrong', http())).toBeUndefined();
+  });
+
+  it('passes a proxy that refuses tunnels to port 80, or hangs up on CONNECT, for an http target', async () => {
+    for (const answer of ['HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n', '']) {
+      const server = createServer((socket) => socket.once('data', () => socket.end(answer)));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        expect(await preflight(parseProxy(`127.0.0.1:${port}`), http(), 1_000)).toBeUndefined();
+        // The same answers to an https target's CONNECT are failures.
+        expect(await preflight(parseProxy(`127.0.0.1:${port}`), https(), 1_000)).toBeDefined();
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
   });
 
   it('never sends a request to the target', async () => {
-    const before = farm.sites[1]!.seen.length;
-    await check('good', https());
-    await check('auth-ok', https());
-    expect(farm.sites[1]!.seen.length).toBe(before);
+    const before = farm.sites.map((site) => site.seen.length);
+    for (const target of [https(), http()]) {
+      await check('good', target);
+      await check('auth-ok', target);
+    }
+    expect(farm.sites.map((site) => site.seen.length)).toEqual(before);
   });
 
   it('goes through SOCKS to the target, and reports a dead SOCKS proxy', async () => {

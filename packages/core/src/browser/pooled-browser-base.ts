@@ -37,8 +37,9 @@ export interface PooledBrowserBaseOptions {
   /**
    * Before `run()` opens a new context on a proxy that has not worked lately (never used,
    * failing since its last success, or no success for a minute), check it with a socket first
-   * (see `preflight`: a connection to the proxy, and a CONNECT tunnel for https targets; never
-   * a request to the target). A dead, refusing or hanging proxy then costs a socket instead of
+   * (see `preflight`: a CONNECT to the target's host and port, which for an http target only
+   * has to be answered; never a request to the target). A dead, refusing or hanging proxy then
+   * costs a socket instead of
    * a browser context, and its failure is reported like a failed attempt's. The timeout
    * adapts to how long this pool's proxies take to answer a check (a smoothed duration plus
    * four mean deviations, as TCP's retransmission timeout), between `minTimeoutMs` (default

@@ -19,9 +19,12 @@ const MAX_HEAD_BYTES = 8_192;
  * - HTTP(S) proxy and an `https:` target: `CONNECT host:port` with the proxy's credentials,
  *   and the status of the answer (407 → `proxy_auth`, 502/503/504 → `tunnel_failed`, not an
  *   HTTP answer → `proxy_error`).
- * - HTTP(S) proxy and an `http:` target (or none): only a connection to the proxy (TLS for an
- *   https proxy). Chromium forwards plain-HTTP requests without CONNECT, and many proxies
- *   refuse CONNECT to port 80, so asking for a tunnel there could blame a good proxy.
+ * - HTTP(S) proxy and an `http:` target: the same CONNECT, but only to see that the proxy talks:
+ *   Chromium will send it a plain request, not CONNECT, and many proxies refuse tunnels to port
+ *   80, so any HTTP answer (403 included) or a clean close passes; silence (a hanging proxy,
+ *   which a connection alone would pass, and which then costs a whole navigation timeout), a
+ *   reset, something that is not HTTP, and 407 (its credentials are wrong) fail.
+ * - HTTP(S) proxy and no target: only a connection to the proxy (TLS for an https proxy).
  * - SOCKS proxy: the SOCKS handshake and connect to the target (the same thing Chromium does),
  *   or only a connection to the proxy without a target.
  * Returns undefined when the proxy answered as it should, else what went wrong as a kind.
@@ -51,8 +54,8 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
           : netConnect({ host: proxy.host, port: proxy.port }),
         proxy.protocol === 'https' ? 'secureConnect' : 'connect',
       );
-      if (socks || target?.protocol !== 'https:') return undefined;
-      return await tunnelVerdict(socket, proxy, `${target.hostname}:${portOf(target)}`);
+      if (socks || !target) return undefined;
+      return await tunnelVerdict(socket, proxy, `${target.hostname}:${portOf(target)}`, target.protocol !== 'https:');
     } catch (error) {
       const c = classifyError(error);
       if (c.kind !== 'unknown') return c;
@@ -94,8 +97,11 @@ function connected<S extends Socket>(socket: S, event: 'connect' | 'secureConnec
   });
 }
 
-/** Sends CONNECT and reads the answer's status line. */
-function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string): Promise<Classification | undefined> {
+/**
+ * Sends CONNECT and reads the answer's status line. `aliveIsEnough`: the tunnel itself is not
+ * needed (an http target), only proof that the proxy answers HTTP with credentials it accepts.
+ */
+function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string, aliveIsEnough: boolean): Promise<Classification | undefined> {
   return new Promise((resolve, reject) => {
     let head = '';
     const onData = (chunk: Buffer) => {
@@ -110,6 +116,7 @@ function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string): Promise
       }
       const code = Number(status[1]);
       if (code >= 200 && code < 300) resolve(undefined);
+      else if (code !== 407 && aliveIsEnough) resolve(undefined);
       else if (code === 407) resolve({ kind: 'proxy_auth', status: code, evidence: 'the proxy refused its credentials (407) on CONNECT' });
       else
         resolve({
@@ -120,7 +127,11 @@ function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string): Promise
     };
     socket.on('data', onData);
     socket.once('error', reject);
-    socket.once('end', () => reject(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' })));
+    socket.once('end', () => {
+      // A proxy that does not do CONNECT may just hang up: alive, for an http target.
+      if (aliveIsEnough) resolve(undefined);
+      else reject(Object.assign(new Error('the proxy closed the connection during CONNECT'), { code: 'ECONNRESET' }));
+    });
     const authorization = proxy.authorization;
     const credentials = authorization === undefined ? '' : `Proxy-Authorization: ${authorization}\r\n`;
     socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${credentials}\r\n`);
