@@ -102,3 +102,34 @@ it('learns how long a check takes: a hanging proxy costs the 1 s floor, not half
     await pool.close();
   }
 });
+
+it('fails a slow proxy checked alongside the first good one: answers are judged by what the pool knows when they arrive', async () => {
+  const slowFarm = await ProxyFarm.start({
+    proxies: [
+      { name: 'good', mode: 'good' },
+      { name: 'slow', mode: 'slow', delayMs: 1_500 },
+    ],
+    sites: [{ https: true }],
+  });
+  const pool = new ProxyPool({ proxies: slowFarm.urls, rotation: 'round-robin', retry: { retries: 3, minDelayMs: 10, maxDelayMs: 10 } });
+  const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 10_000 }); // before any answer: 5 s
+  const url = slowFarm.site.url('/page/5', 'preflight.test');
+  const job = () =>
+    pooled.run(
+      async ({ page }) => {
+        await page.goto(url);
+        return page.title();
+      },
+      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
+    );
+  try {
+    // Both checks start before any answer; the good one answers in milliseconds, the slow one in 1.5 s.
+    expect(await Promise.all([job(), job()])).toEqual(['Page 5', 'Page 5']);
+    expect(pool.getMetrics(slowFarm.proxy('slow').id)).toMatchObject({ failedRequests: 1, successfulRequests: 0 });
+    expect(pool.getMetrics(slowFarm.proxy('slow').id)!.failuresByKind).toEqual({ timeout: 1 });
+  } finally {
+    await pooled.close();
+    await pool.close();
+    await slowFarm.close();
+  }
+});

@@ -22,6 +22,17 @@ describe('AdaptiveTimeout (the pre-flight timeout)', () => {
     expect(t.ms).toBeLessThanOrEqual(7_500);
   });
 
+  it('judges an answer by the timeout known when it arrives, and only answers in time are samples', () => {
+    const t = new AdaptiveTimeout(1_000, 5_000);
+    expect(t.accept(1_500)).toBe(true); // the first answer: the ceiling was the timeout
+    const fresh = new AdaptiveTimeout(1_000, 5_000);
+    expect(fresh.accept(3)).toBe(true);
+    expect(fresh.ms).toBe(1_000);
+    expect(fresh.accept(1_500)).toBe(false); // asked before the first answer, judged after it
+    expect(fresh.ms).toBe(1_000); // and not a sample
+    expect(fresh.accept(900)).toBe(true);
+  });
+
   it('ignores what is not a duration', () => {
     const t = new AdaptiveTimeout(1_000, 5_000);
     t.observe(Number.NaN);

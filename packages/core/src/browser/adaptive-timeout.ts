@@ -38,6 +38,18 @@ export class AdaptiveTimeout {
     this.#smoothed = 0.875 * this.#smoothed + 0.125 * durationMs;
   }
 
+  /**
+   * Whether an answer that took `durationMs` came in time by what is known now, and if it did,
+   * a sample. A wait that started before the first answers brought the timeout down used a
+   * longer one (the ceiling): judged now, a slow answer fails as a timeout, as it would have
+   * a moment later, instead of passing for having been asked early.
+   */
+  accept(durationMs: number): boolean {
+    if (durationMs > this.ms) return false;
+    this.observe(durationMs);
+    return true;
+  }
+
   /** The timeout to use now. */
   get ms(): number {
     if (this.#smoothed === undefined) return this.maxMs;

@@ -218,8 +218,11 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     const timeout = this.#preflightTimeout;
     if (timeout === undefined || !this.#needsPreflight(proxy)) return;
     const startedAt = Date.now();
-    const failure = await preflight(proxy, targetUrl(target), typeof timeout === 'number' ? timeout : timeout.ms);
-    if (!failure && typeof timeout !== 'number') timeout.observe(Date.now() - startedAt);
+    let failure = await preflight(proxy, targetUrl(target), typeof timeout === 'number' ? timeout : timeout.ms);
+    const tookMs = Date.now() - startedAt;
+    if (!failure && typeof timeout !== 'number' && !timeout.accept(tookMs)) {
+      failure = { kind: 'timeout', evidence: `it answered in ${tookMs} ms, over the ${timeout.ms} ms this pool's proxies take` };
+    }
     if (failure) {
       throw new AttemptFailedError(failure.kind, {
         status: failure.status,
