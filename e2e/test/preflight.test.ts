@@ -72,6 +72,18 @@ it('opens a context for each attempt with the check turned off', async () => {
   await pool.close();
 });
 
+/** A job that loads `url` (the farm's https site) through `pooled` and returns the page's title. */
+function titleOf(pooled: ReturnType<typeof withProxyPool>, url: string): () => Promise<string> {
+  return () =>
+    pooled.run(
+      async ({ page }) => {
+        await page.goto(url);
+        return page.title();
+      },
+      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
+    );
+}
+
 it('learns how long a check takes: a hanging proxy costs the 1 s floor, not half the navigation timeout', async () => {
   // Round-robin: the good proxy first (its check answers in a few ms), then the hanging one.
   const pool = new ProxyPool({
@@ -80,15 +92,7 @@ it('learns how long a check takes: a hanging proxy costs the 1 s floor, not half
     retry: { retries: 3, minDelayMs: 10, maxDelayMs: 10 },
   });
   const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 10_000 }); // before any answer: 5 s
-  const url = farm.site.url('/page/4', 'preflight.test');
-  const job = () =>
-    pooled.run(
-      async ({ page }) => {
-        await page.goto(url);
-        return page.title();
-      },
-      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
-    );
+  const job = titleOf(pooled, farm.site.url('/page/4', 'preflight.test'));
   try {
     expect(await job()).toBe('Page 4');
     const startedAt = Date.now();
@@ -113,15 +117,7 @@ it('fails a slow proxy checked alongside the first good one: answers are judged 
   });
   const pool = new ProxyPool({ proxies: slowFarm.urls, rotation: 'round-robin', retry: { retries: 3, minDelayMs: 10, maxDelayMs: 10 } });
   const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 10_000 }); // before any answer: 5 s
-  const url = slowFarm.site.url('/page/5', 'preflight.test');
-  const job = () =>
-    pooled.run(
-      async ({ page }) => {
-        await page.goto(url);
-        return page.title();
-      },
-      { target: url, contextOptions: { ignoreHTTPSErrors: true } },
-    );
+  const job = titleOf(pooled, slowFarm.site.url('/page/5', 'preflight.test'));
   try {
     // Both checks start before any answer; the good one answers in milliseconds, the slow one in 1.5 s.
     expect(await Promise.all([job(), job()])).toEqual(['Page 5', 'Page 5']);
