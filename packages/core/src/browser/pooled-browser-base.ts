@@ -39,8 +39,8 @@ export interface PooledBrowserBaseOptions {
    * failing since its last success, or no success for a minute), check it with a socket first
    * (see `preflight`: a CONNECT to the target's host and port, which for an http target only
    * has to be answered; never a request to the target). A dead, refusing or hanging proxy then
-   * costs a socket instead of
-   * a browser context, and its failure is reported like a failed attempt's. The timeout
+   * costs a socket instead of a browser context, and its failure is reported like a failed
+   * attempt's. The timeout
    * adapts to how long this pool's proxies take to answer a check (a smoothed duration plus
    * four mean deviations, as TCP's retransmission timeout), between `minTimeoutMs` (default
    * 1 s) and half the navigation timeout (at least 1 s), which is also what it is before the

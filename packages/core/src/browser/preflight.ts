@@ -115,9 +115,8 @@ function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string, aliveIsE
         return;
       }
       const code = Number(status[1]);
-      if (code >= 200 && code < 300) resolve(undefined);
-      else if (code !== 407 && aliveIsEnough) resolve(undefined);
-      else if (code === 407) resolve({ kind: 'proxy_auth', status: code, evidence: 'the proxy refused its credentials (407) on CONNECT' });
+      if (code === 407) resolve({ kind: 'proxy_auth', status: code, evidence: 'the proxy refused its credentials (407) on CONNECT' });
+      else if ((code >= 200 && code < 300) || aliveIsEnough) resolve(undefined);
       else
         resolve({
           kind: code === 502 || code === 503 || code === 504 ? 'tunnel_failed' : 'proxy_error',

@@ -49,7 +49,7 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
     this.setNumber(NEEDS_CHECK, this.#circuit !== 'closed' || this.#hasBans ? 1 : 0);
   }
 
-  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store), or the row moved. */
+  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store). */
   syncMirrors(): void {
     this.circuit = this.breaker.state;
     this.hasBans = this.bans.size > 0;

@@ -116,12 +116,7 @@ export class LeastUsed implements RotationStrategy {
 
   /** Whether the node at heap position a orders before the one at b. */
   #less(a: number, b: number): boolean {
-    const k = this.#keys;
-    const x = a * KEYS;
-    const y = b * KEYS;
-    if (k[x] !== k[y]) return k[x]! < k[y]!;
-    if (k[x + 1] !== k[y + 1]) return k[x + 1]! < k[y + 1]!;
-    return k[x + 2]! < k[y + 2]!;
+    return keysBefore(this.#keys, a * KEYS, this.#keys, b * KEYS);
   }
 
   #up(at: number): number {
@@ -167,22 +162,12 @@ export class LeastUsed implements RotationStrategy {
 
   /** Whether the held node orders before the node at heap position `at`. */
   #heldBefore(at: number): boolean {
-    const k = this.#keys;
-    const h = this.#held;
-    const y = at * KEYS;
-    if (h[0] !== k[y]) return h[0]! < k[y]!;
-    if (h[1] !== k[y + 1]) return h[1]! < k[y + 1]!;
-    return h[2]! < k[y + 2]!;
+    return keysBefore(this.#held, 0, this.#keys, at * KEYS);
   }
 
   /** Whether the node at heap position `at` orders before the held node (ties: neither). */
   #before(at: number): boolean {
-    const k = this.#keys;
-    const h = this.#held;
-    const x = at * KEYS;
-    if (k[x] !== h[0]) return k[x]! < h[0]!;
-    if (k[x + 1] !== h[1]) return k[x + 1]! < h[1]!;
-    return k[x + 2]! < h[2]!;
+    return keysBefore(this.#keys, at * KEYS, this.#held, 0);
   }
 
   /** Copies the node at heap position `from` to `to` (the hole of a sift). */
@@ -207,6 +192,13 @@ export class LeastUsed implements RotationStrategy {
     this.#position[h[CANDIDATE]!] = at;
     this.#heldItem = undefined;
   }
+}
+
+/** Whether the keys at x in k order before those at y in m: in flight, then uses, then last used. */
+function keysBefore(k: Float64Array, x: number, m: Float64Array, y: number): boolean {
+  if (k[x] !== m[y]) return k[x]! < m[y]!;
+  if (k[x + 1] !== m[y + 1]) return k[x + 1]! < m[y + 1]!;
+  return k[x + 2]! < m[y + 2]!;
 }
 
 function less(a: Candidate, b: Candidate): boolean {
