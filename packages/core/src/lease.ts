@@ -3,6 +3,10 @@ import type { Proxy } from './proxy.js';
 
 /** @internal — where the pool keeps its own record of the leased proxy, so that ending a lease needs no lookup. */
 export const LEASE_ENTRY: unique symbol = Symbol('proxy-pool.lease-entry');
+/** @internal — where that record sat in the pool when the lease began (it moves only when another proxy is removed). */
+export const LEASE_INDEX: unique symbol = Symbol('proxy-pool.lease-index');
+/** @internal — how many proxies the pool had removed when the lease began: while that is unchanged, the index holds. */
+export const LEASE_REMOVALS: unique symbol = Symbol('proxy-pool.lease-removals');
 
 /** The pool's side of a lease: how the lease hands back its one outcome. */
 export interface LeaseOwner {
@@ -26,6 +30,10 @@ export class Lease {
   #ended = false;
   /** @internal */
   [LEASE_ENTRY]: unknown;
+  /** @internal */
+  [LEASE_INDEX] = -1;
+  /** @internal */
+  [LEASE_REMOVALS] = 0;
 
   constructor(owner: LeaseOwner, id: number, proxy: Proxy, target: string | undefined, acquiredAt: number, trial: boolean) {
     this.#owner = owner;

@@ -58,7 +58,7 @@ export function applyHealth(record: HealthRecord, saved: SavedHealth): void {
   const bans = Object.entries(saved.bans);
   record.bans = bans.length === 0 ? NO_BANS : new Map(bans);
   record.consecutiveFailures = saved.consecutiveFailures;
-  record.totalRequests = saved.totals.requests;
+  // totalRequests is successes + failures: the saved `requests` is kept for readers of the JSON.
   record.totalSuccesses = saved.totals.successes;
   record.totalFailures = saved.totals.failures;
   record.failuresByKind = Object.keys(saved.totals.byKind).length === 0 ? NO_FAILURES : { ...saved.totals.byKind };

@@ -46,6 +46,22 @@ describe('per-proxy health numbers (kept in table rows)', () => {
     expect(again.size).toBe(2);
   });
 
+  it('are where a lease ends even when its proxy moved while the lease was out, and a removed proxy’s lease touches nobody', () => {
+    const { pool } = fakePool({ proxies: proxyList(3), rotation: 'round-robin' });
+    const [a, b, c] = pool.proxies;
+    const [leaseA, leaseB, leaseC] = [pool.tryAcquire()!, pool.tryAcquire()!, pool.tryAcquire()!];
+    expect([leaseA.proxy, leaseB.proxy, leaseC.proxy]).toEqual([a, b, c]);
+    pool.remove(a!);
+    expect(pool.proxies).toEqual([c, b]); // c moved into a's place, with its row
+    leaseC.success({ latencyMs: 50 });
+    leaseA.failure({ kind: 'proxy_unreachable' }); // finishes quietly
+    expect(pool.getMetrics(c!)).toMatchObject({ inFlight: 0, totalRequests: 1, successfulRequests: 1, avgResponseTime: 50 });
+    expect(pool.getMetrics(b!)).toMatchObject({ inFlight: 1, totalRequests: 0 });
+    leaseB.failure({ kind: 'proxy_unreachable' });
+    expect(pool.getMetrics(b!)).toMatchObject({ inFlight: 0, totalRequests: 1, failedRequests: 1 });
+    expect(pool.getMetrics(c!)).toMatchObject({ inFlight: 0, totalRequests: 1, failedRequests: 0 });
+  });
+
   it('start fresh for a proxy added where a removed one was, with no trace of the old one', () => {
     const { pool } = fakePool({ proxies: proxyList(2) });
     const [gone] = pool.proxies;

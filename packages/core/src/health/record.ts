@@ -14,8 +14,8 @@ export interface HealthRecord extends ScoreStats {
   bans: Map<string, Ban>;
   /** Charged failures in a row (successes reset it). */
   consecutiveFailures: number;
-  /** Every reported outcome, charged or not. */
-  totalRequests: number;
+  /** Every reported outcome, charged or not: totalSuccesses + totalFailures. */
+  readonly totalRequests: number;
   totalSuccesses: number;
   totalFailures: number;
   failuresByKind: Partial<Record<FailureKind, number>>;

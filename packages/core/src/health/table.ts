@@ -2,6 +2,7 @@ import type { FailureKind } from '../failure-kinds.js';
 import type { Ban } from './bans.js';
 import { type BreakerState, closedBreaker } from './breaker.js';
 import { type HealthRecord, NO_BANS, NO_FAILURES } from './record.js';
+import type { ScoreStats } from './score.js';
 
 /**
  * Rows of numbers, one row per proxy, in one growable Float64Array.
@@ -57,34 +58,162 @@ const LATENCY_MS = 3;
 const LAST_SUCCESS_AT = 4;
 const LAST_FAILURE_AT = 5;
 const CONSECUTIVE_SUCCESSES = 6;
-const CONSECUTIVE_FAILURES = 7;
-const TOTAL_REQUESTS = 8;
+export const CONSECUTIVE_FAILURES = 7;
+/** Leases handed out (the pool's, not part of what is saved). */
+export const USES = 8;
 const TOTAL_SUCCESSES = 9;
 const TOTAL_FAILURES = 10;
-const LAST_USED_AT = 11;
-const SCORE = 12;
+export const LAST_USED_AT = 11;
+export const SCORE = 12;
 export const SCORED_AT = 13;
-/** Non-zero when a pick must look past the row: an open or half-open breaker, or bans (see PoolEntry). */
+/**
+ * Why a pick must look past the row (0: it need not): NEEDS_CHECK_* bits, kept by PoolEntry
+ * from the breaker's state and the bans.
+ */
 export const NEEDS_CHECK = 14;
+/** Leases not yet ended (the pool's). */
+export const IN_FLIGHT = 15;
+
+/** NEEDS_CHECK bits: the proxy has bans; its breaker is open; its breaker is half-open. */
+export const NEEDS_CHECK_BANS = 1;
+export const NEEDS_CHECK_OPEN = 2;
+export const NEEDS_CHECK_HALF_OPEN = 4;
+/** Either breaker bit: the breaker is not closed. */
+export const NEEDS_CHECK_BREAKER = NEEDS_CHECK_OPEN | NEEDS_CHECK_HALF_OPEN;
 
 /** NaN in a row stands for `undefined` (never, or not known yet). */
 const orUndefined = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
 
 /**
+ * The numbers of one row, by name. The pool keeps one of these as a cursor that it points at
+ * whichever row it is updating, so that recording an outcome reads and writes the row and no
+ * per-proxy object (at 100,000 proxies, each object read is a likely cache miss).
+ */
+export class HealthRow implements ScoreStats {
+  /** @internal */
+  table: HealthTable;
+  /** @internal — the row's offset into `table.data`. The pool keeps a proxy's at index × ROW_STRIDE. */
+  row: number;
+
+  constructor(table: HealthTable, row: number) {
+    this.table = table;
+    this.row = row;
+  }
+
+  /** @internal — a number of the row that has no accessor of its own. */
+  setNumber(at: number, value: number): void {
+    this.table.data[at + this.row] = value;
+  }
+
+  get successes(): number {
+    return this.table.data[SUCCESSES + this.row]!;
+  }
+  set successes(value: number) {
+    this.table.data[SUCCESSES + this.row] = value;
+  }
+  get failures(): number {
+    return this.table.data[FAILURES + this.row]!;
+  }
+  set failures(value: number) {
+    this.table.data[FAILURES + this.row] = value;
+  }
+  get decayedAt(): number {
+    return this.table.data[DECAYED_AT + this.row]!;
+  }
+  set decayedAt(value: number) {
+    this.table.data[DECAYED_AT + this.row] = value;
+  }
+  get latencyMs(): number | undefined {
+    return orUndefined(this.table.data[LATENCY_MS + this.row]!);
+  }
+  set latencyMs(value: number | undefined) {
+    this.table.data[LATENCY_MS + this.row] = value ?? Number.NaN;
+  }
+  get lastSuccessAt(): number | undefined {
+    return orUndefined(this.table.data[LAST_SUCCESS_AT + this.row]!);
+  }
+  set lastSuccessAt(value: number | undefined) {
+    this.table.data[LAST_SUCCESS_AT + this.row] = value ?? Number.NaN;
+  }
+  get lastFailureAt(): number | undefined {
+    return orUndefined(this.table.data[LAST_FAILURE_AT + this.row]!);
+  }
+  set lastFailureAt(value: number | undefined) {
+    this.table.data[LAST_FAILURE_AT + this.row] = value ?? Number.NaN;
+  }
+  get consecutiveSuccesses(): number {
+    return this.table.data[CONSECUTIVE_SUCCESSES + this.row]!;
+  }
+  set consecutiveSuccesses(value: number) {
+    this.table.data[CONSECUTIVE_SUCCESSES + this.row] = value;
+  }
+  get consecutiveFailures(): number {
+    return this.table.data[CONSECUTIVE_FAILURES + this.row]!;
+  }
+  set consecutiveFailures(value: number) {
+    this.table.data[CONSECUTIVE_FAILURES + this.row] = value;
+  }
+  /** Every reported outcome: successes plus failures (one number less to keep in the row). */
+  get totalRequests(): number {
+    return this.totalSuccesses + this.totalFailures;
+  }
+  get totalSuccesses(): number {
+    return this.table.data[TOTAL_SUCCESSES + this.row]!;
+  }
+  set totalSuccesses(value: number) {
+    this.table.data[TOTAL_SUCCESSES + this.row] = value;
+  }
+  get totalFailures(): number {
+    return this.table.data[TOTAL_FAILURES + this.row]!;
+  }
+  set totalFailures(value: number) {
+    this.table.data[TOTAL_FAILURES + this.row] = value;
+  }
+  get lastUsedAt(): number | undefined {
+    return orUndefined(this.table.data[LAST_USED_AT + this.row]!);
+  }
+  set lastUsedAt(value: number | undefined) {
+    this.table.data[LAST_USED_AT + this.row] = value ?? Number.NaN;
+  }
+  get inFlight(): number {
+    return this.table.data[IN_FLIGHT + this.row]!;
+  }
+  set inFlight(value: number) {
+    this.table.data[IN_FLIGHT + this.row] = value;
+  }
+  get uses(): number {
+    return this.table.data[USES + this.row]!;
+  }
+  set uses(value: number) {
+    this.table.data[USES + this.row] = value;
+  }
+  /** The health score as last computed (the pool's, not part of what is saved). */
+  get score(): number {
+    return this.table.data[SCORE + this.row]!;
+  }
+  set score(value: number) {
+    this.table.data[SCORE + this.row] = value;
+  }
+  /** When `score` was computed; NaN before the first time. */
+  get scoredAt(): number {
+    return this.table.data[SCORED_AT + this.row]!;
+  }
+  set scoredAt(value: number) {
+    this.table.data[SCORED_AT + this.row] = value;
+  }
+}
+
+/**
  * A `HealthRecord` whose numbers live in a `HealthTable` row. The rest (breaker, bans,
  * failures by kind) are objects that most proxies share or rarely change.
  */
-export class TableHealthRecord implements HealthRecord {
+export class TableHealthRecord extends HealthRow implements HealthRecord {
   breaker: BreakerState;
   bans: Map<string, Ban> = NO_BANS;
   failuresByKind: Partial<Record<FailureKind, number>> = NO_FAILURES;
-  #table: HealthTable;
-  /** @internal — the row's offset. The pool keeps it at index × ROW_STRIDE (it moves rows when proxies leave). */
-  row: number;
 
   constructor(table: HealthTable, now: number) {
-    this.#table = table;
-    this.row = table.append();
+    super(table, table.append());
     const d = table.data;
     const o = this.row;
     d[DECAYED_AT + o] = now;
@@ -103,101 +232,9 @@ export class TableHealthRecord implements HealthRecord {
    */
   detachRow(): void {
     const own = new HealthTable(1);
-    own.data.set(this.#table.data.subarray(this.row, this.row + ROW_STRIDE));
+    own.data.set(this.table.data.subarray(this.row, this.row + ROW_STRIDE));
     own.append();
-    this.#table = own;
+    this.table = own;
     this.row = 0;
-  }
-
-  /** @internal — a number of the row that has no accessor of its own. */
-  setNumber(at: number, value: number): void {
-    this.#table.data[at + this.row] = value;
-  }
-
-  get successes(): number {
-    return this.#table.data[SUCCESSES + this.row]!;
-  }
-  set successes(value: number) {
-    this.#table.data[SUCCESSES + this.row] = value;
-  }
-  get failures(): number {
-    return this.#table.data[FAILURES + this.row]!;
-  }
-  set failures(value: number) {
-    this.#table.data[FAILURES + this.row] = value;
-  }
-  get decayedAt(): number {
-    return this.#table.data[DECAYED_AT + this.row]!;
-  }
-  set decayedAt(value: number) {
-    this.#table.data[DECAYED_AT + this.row] = value;
-  }
-  get latencyMs(): number | undefined {
-    return orUndefined(this.#table.data[LATENCY_MS + this.row]!);
-  }
-  set latencyMs(value: number | undefined) {
-    this.#table.data[LATENCY_MS + this.row] = value ?? Number.NaN;
-  }
-  get lastSuccessAt(): number | undefined {
-    return orUndefined(this.#table.data[LAST_SUCCESS_AT + this.row]!);
-  }
-  set lastSuccessAt(value: number | undefined) {
-    this.#table.data[LAST_SUCCESS_AT + this.row] = value ?? Number.NaN;
-  }
-  get lastFailureAt(): number | undefined {
-    return orUndefined(this.#table.data[LAST_FAILURE_AT + this.row]!);
-  }
-  set lastFailureAt(value: number | undefined) {
-    this.#table.data[LAST_FAILURE_AT + this.row] = value ?? Number.NaN;
-  }
-  get consecutiveSuccesses(): number {
-    return this.#table.data[CONSECUTIVE_SUCCESSES + this.row]!;
-  }
-  set consecutiveSuccesses(value: number) {
-    this.#table.data[CONSECUTIVE_SUCCESSES + this.row] = value;
-  }
-  get consecutiveFailures(): number {
-    return this.#table.data[CONSECUTIVE_FAILURES + this.row]!;
-  }
-  set consecutiveFailures(value: number) {
-    this.#table.data[CONSECUTIVE_FAILURES + this.row] = value;
-  }
-  get totalRequests(): number {
-    return this.#table.data[TOTAL_REQUESTS + this.row]!;
-  }
-  set totalRequests(value: number) {
-    this.#table.data[TOTAL_REQUESTS + this.row] = value;
-  }
-  get totalSuccesses(): number {
-    return this.#table.data[TOTAL_SUCCESSES + this.row]!;
-  }
-  set totalSuccesses(value: number) {
-    this.#table.data[TOTAL_SUCCESSES + this.row] = value;
-  }
-  get totalFailures(): number {
-    return this.#table.data[TOTAL_FAILURES + this.row]!;
-  }
-  set totalFailures(value: number) {
-    this.#table.data[TOTAL_FAILURES + this.row] = value;
-  }
-  get lastUsedAt(): number | undefined {
-    return orUndefined(this.#table.data[LAST_USED_AT + this.row]!);
-  }
-  set lastUsedAt(value: number | undefined) {
-    this.#table.data[LAST_USED_AT + this.row] = value ?? Number.NaN;
-  }
-  /** The health score as last computed (the pool's, not part of what is saved). */
-  get score(): number {
-    return this.#table.data[SCORE + this.row]!;
-  }
-  set score(value: number) {
-    this.#table.data[SCORE + this.row] = value;
-  }
-  /** When `score` was computed; NaN before the first time. */
-  get scoredAt(): number {
-    return this.#table.data[SCORED_AT + this.row]!;
-  }
-  set scoredAt(value: number) {
-    this.#table.data[SCORED_AT + this.row] = value;
   }
 }

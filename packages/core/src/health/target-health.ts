@@ -101,7 +101,8 @@ export class TargetHealth<T> {
     return { verdict: 'pending', wentDown: false };
   }
 
-  onSuccess(target: string, proxyId: string, now: number): SuccessResult<T> {
+  /** `proxy` is only read when failures are pending (its id tells its own from the others'). */
+  onSuccess(target: string, proxy: { readonly id: string }, now: number): SuccessResult<T> {
     const record = this.#record(target);
     const cameUp = record.downSince !== undefined;
     record.downSince = undefined;
@@ -109,6 +110,7 @@ export class TargetHealth<T> {
     // Checked first: clearing a Map allocates a new table even when it is empty, and this runs on every success.
     if (record.failing.size > 0) record.failing.clear();
     if (record.pending.length === 0) return cameUp ? CAME_UP : NOTHING_TO_CHARGE;
+    const proxyId = proxy.id;
     const charge: PendingFailure<T>[] = [];
     const keep: PendingFailure<T>[] = [];
     for (const p of record.pending) {

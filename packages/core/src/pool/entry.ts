@@ -1,18 +1,24 @@
-import { type HealthTable, NEEDS_CHECK, TableHealthRecord } from '../health/table.js';
+import {
+  type HealthTable,
+  NEEDS_CHECK,
+  NEEDS_CHECK_BANS,
+  NEEDS_CHECK_HALF_OPEN,
+  NEEDS_CHECK_OPEN,
+  TableHealthRecord,
+} from '../health/table.js';
 import type { Proxy } from '../proxy.js';
 import type { Candidate } from '../rotation/strategy.js';
 
 /**
- * The pool's own view of one proxy: its live health record (numbers in a table row) plus what
- * leases do to it. One object per proxy, so that picking and reporting touch as little memory
- * as possible: at 100,000 proxies every extra object read per pick is a likely cache miss.
+ * The pool's own view of one proxy: its live health record plus what leases do to it. Every
+ * number (in flight and uses included) sits in the proxy's table row, so that the common pick
+ * and report read and write the row and never this object: at 100,000 proxies every object
+ * read is a likely cache miss.
  */
 export class PoolEntry extends TableHealthRecord implements Candidate {
   readonly proxy: Proxy;
   /** `proxy.id`, kept here so that reporting never has to read the proxy object. */
   readonly id: string;
-  inFlight = 0;
-  uses = 0;
   removed = false;
   /** Position in the pool's array (for O(1) removal); the row sits at index × ROW_STRIDE. */
   index = -1;
@@ -46,7 +52,8 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   }
 
   #mirror(): void {
-    this.setNumber(NEEDS_CHECK, this.#circuit !== 'closed' || this.#hasBans ? 1 : 0);
+    const circuit = this.#circuit === 'open' ? NEEDS_CHECK_OPEN : this.#circuit === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
+    this.setNumber(NEEDS_CHECK, circuit | (this.#hasBans ? NEEDS_CHECK_BANS : 0));
   }
 
   /** Call after anything replaced the breaker or the bans wholesale (a restore, a store). */

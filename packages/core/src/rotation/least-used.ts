@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, withRoom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, withRoom } from './strategy.js';
 
 const WALK = 64;
 /** Children per heap node: a 4-ary heap is half as deep as a binary one, and a node's children share two cache lines. */
@@ -14,25 +14,26 @@ const CANDIDATE = 3;
  * a pick walks the heap best-first past ineligible proxies (up to 64 of them) before it falls
  * back to a full scan, so that it stays O(1)-ish while most proxies are usable.
  *
- * The heap's keys sit in one Float64Array in heap order, and each proxy's heap position in an
- * Int32Array by its index in the pool: a sift compares and moves packed numbers and touches no
- * proxy object. (With keys read from the proxies and positions in a Map, a sift at 100,000
- * proxies cost a cache miss and a hash update per level: the pick-and-report benchmark ran at
- * a third of today's speed.)
+ * The heap holds numbers only: each node's keys and its candidate's index in one Float64Array
+ * in heap order, and each candidate's heap position in an Int32Array by index. A sift compares
+ * and moves packed numbers and touches no proxy object, and a node is told from another by its
+ * index, so the hooks work as well with the pool's by-index views as with candidate objects.
+ * (With keys read from the proxies and positions in a Map, a sift at 100,000 proxies cost a
+ * cache miss and a hash update per level: the pick-and-report benchmark ran at a third of the
+ * speed.)
  */
 export class LeastUsed implements RotationStrategy {
   readonly name = 'least-used';
-  readonly #heap: Candidate[] = [];
+  /** Nodes in the heap. */
+  #size = 0;
   #keys = new Float64Array(64 * KEYS);
   /** Heap position by candidate index. */
   #position = new Int32Array(64);
   /** The node a sift is moving, kept aside (see #hold). */
   readonly #held = new Float64Array(KEYS);
-  #heldItem: Candidate | undefined;
 
   onAdded(candidate: Candidate): void {
-    const at = this.#heap.length;
-    this.#heap.push(candidate);
+    const at = this.#size++;
     this.#reserve(at + 1, candidate.index + 1);
     this.#position[candidate.index] = at;
     this.#readKeys(candidate, at);
@@ -40,12 +41,10 @@ export class LeastUsed implements RotationStrategy {
   }
 
   onRemoved(candidate: Candidate): void {
-    const at = this.#find(candidate, candidate.index);
+    const at = this.#find(candidate.index);
     if (at === -1) return;
-    const lastAt = this.#heap.length - 1;
-    const last = this.#heap.pop()!;
+    const lastAt = --this.#size;
     if (at < lastAt) {
-      this.#heap[at] = last;
       this.#keys.copyWithin(at * KEYS, lastAt * KEYS, lastAt * KEYS + KEYS);
       this.#position[this.#keys[at * KEYS + CANDIDATE]!] = at;
       this.#down(this.#up(at));
@@ -53,12 +52,11 @@ export class LeastUsed implements RotationStrategy {
   }
 
   onUpdated(candidate: Candidate): void {
-    let at = this.#find(candidate, candidate.index);
+    let at = this.#find(candidate.index);
     if (at === -1) {
-      // Its index changed: the pool moved its last proxy into a removed one's place (the heap,
-      // one smaller now, is as long as that last index was), or some other order; look it up.
-      at = this.#find(candidate, this.#heap.length);
-      if (at === -1) at = this.#heap.indexOf(candidate);
+      // Its index changed: the pool moved its last proxy into a removed one's place, and the
+      // heap, one smaller now, is as long as that last index was.
+      at = this.#find(this.#size);
       if (at === -1) return;
       this.#reserve(0, candidate.index + 1);
       this.#position[candidate.index] = at;
@@ -68,13 +66,15 @@ export class LeastUsed implements RotationStrategy {
   }
 
   pick(context: PickContext): Candidate | undefined {
-    const heap = this.#heap;
-    if (heap.length === 0) {
-      // Used without the pool's hooks (e.g. wrapped by a custom strategy): plain scan.
-      return minimum(context, context.candidates);
-    }
-    // The usual case. By the candidate's index (a heap key): the pool answers from its own numbers.
-    if (context.isEligibleAt(this.#keys[CANDIDATE]!)) return heap[0];
+    return candidateAt(context, this.pickIndex(context));
+  }
+
+  pickIndex(context: PickContext): number {
+    // Used without the pool's hooks (e.g. wrapped by a custom strategy): plain scan.
+    if (this.#size === 0) return minimum(context);
+    const keys = this.#keys;
+    // The usual case: the root is usable.
+    if (context.isEligibleAt(keys[CANDIDATE]!)) return keys[CANDIDATE]!;
     // Best-first walk: a tiny frontier of heap positions, smallest key first.
     const frontier = [0];
     for (let seen = 0; frontier.length > 0 && seen < WALK; seen++) {
@@ -83,18 +83,17 @@ export class LeastUsed implements RotationStrategy {
       const at = frontier[best]!;
       frontier[best] = frontier[frontier.length - 1]!;
       frontier.pop();
-      const candidate = heap[at]!;
-      if (context.isEligible(candidate)) return candidate;
-      for (let child = ARITY * at + 1; child <= ARITY * at + ARITY && child < heap.length; child++) frontier.push(child);
+      if (at > 0 && context.isEligibleAt(keys[at * KEYS + CANDIDATE]!)) return keys[at * KEYS + CANDIDATE]!;
+      for (let child = ARITY * at + 1; child <= ARITY * at + ARITY && child < this.#size; child++) frontier.push(child);
     }
-    return minimum(context, heap);
+    return minimum(context);
   }
 
-  /** The candidate's heap position if `position[index]` holds it, else -1. */
-  #find(candidate: Candidate, index: number): number {
+  /** The heap position of the candidate at `index`, or -1 when no node holds it. */
+  #find(index: number): number {
     if (index < 0 || index >= this.#position.length) return -1;
     const at = this.#position[index]!;
-    return at < this.#heap.length && this.#heap[at] === candidate ? at : -1;
+    return at < this.#size && this.#keys[at * KEYS + CANDIDATE] === index ? at : -1;
   }
 
   #reserve(nodes: number, indexes: number): void {
@@ -134,7 +133,7 @@ export class LeastUsed implements RotationStrategy {
   }
 
   #down(at: number): void {
-    const n = this.#heap.length;
+    const n = this.#size;
     const start = at;
     this.#hold(at);
     for (;;) {
@@ -156,7 +155,6 @@ export class LeastUsed implements RotationStrategy {
     const k = this.#keys;
     const h = this.#held;
     const x = at * KEYS;
-    this.#heldItem = this.#heap[at];
     for (let i = 0; i < KEYS; i++) h[i] = k[x + i]!;
   }
 
@@ -175,7 +173,6 @@ export class LeastUsed implements RotationStrategy {
     const k = this.#keys;
     const f = from * KEYS;
     const t = to * KEYS;
-    this.#heap[to] = this.#heap[from]!;
     k[t] = k[f]!;
     k[t + 1] = k[f + 1]!;
     k[t + 2] = k[f + 2]!;
@@ -187,10 +184,8 @@ export class LeastUsed implements RotationStrategy {
     const h = this.#held;
     const k = this.#keys;
     const x = at * KEYS;
-    this.#heap[at] = this.#heldItem!;
     for (let i = 0; i < KEYS; i++) k[x + i] = h[i]!;
     this.#position[h[CANDIDATE]!] = at;
-    this.#heldItem = undefined;
   }
 }
 
@@ -207,10 +202,12 @@ function less(a: Candidate, b: Candidate): boolean {
   return (a.lastUsedAt ?? -1) < (b.lastUsedAt ?? -1);
 }
 
-function minimum(context: PickContext, candidates: readonly Candidate[]): Candidate | undefined {
-  let best: Candidate | undefined;
-  for (const candidate of candidates) {
-    if (context.isEligible(candidate) && (!best || less(candidate, best))) best = candidate;
+/** The least-used eligible candidate by a full scan; -1 when none is eligible. */
+function minimum(context: PickContext): number {
+  const { candidates } = context;
+  let best = -1;
+  for (let i = 0; i < candidates.length; i++) {
+    if (context.isEligibleAt(i) && (best < 0 || less(candidates[i]!, candidates[best]!))) best = i;
   }
   return best;
 }

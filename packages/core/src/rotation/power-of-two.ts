@@ -1,4 +1,12 @@
-import { type Candidate, type PickContext, type RotationStrategy, sampleEligible, scanFrom, withRoom } from './strategy.js';
+import {
+  type Candidate,
+  type PickContext,
+  type RotationStrategy,
+  candidateAt,
+  sampleEligibleIndex,
+  scanIndexFrom,
+  withRoom,
+} from './strategy.js';
 
 const TRIES = 16;
 
@@ -30,9 +38,12 @@ export class PowerOfTwo implements RotationStrategy {
   }
 
   pick(context: PickContext): Candidate | undefined {
-    const { candidates } = context;
-    const n = candidates.length;
-    if (n === 0) return undefined;
+    return candidateAt(context, this.pickIndex(context));
+  }
+
+  pickIndex(context: PickContext): number {
+    const n = context.candidates.length;
+    if (n === 0) return -1;
     if (!this.#indexed) return this.#pickUnindexed(context);
     const values = this.#values;
     for (let i = 0; i < TRIES; i++) {
@@ -40,20 +51,22 @@ export class PowerOfTwo implements RotationStrategy {
       const b = Math.floor(context.random() * n);
       const better = values[b]! > values[a]! ? b : a;
       const worse = better === a ? b : a;
-      if (context.isEligibleAt(better)) return candidates[better];
-      if (worse !== better && context.isEligibleAt(worse)) return candidates[worse];
+      if (context.isEligibleAt(better)) return better;
+      if (worse !== better && context.isEligibleAt(worse)) return worse;
     }
     // Mostly-unusable pools: a scan from a random place.
-    return scanFrom(context, Math.floor(context.random() * n));
+    return scanIndexFrom(context, Math.floor(context.random() * n));
   }
 
   /** Without the pool's hooks (wrapped by a custom strategy, say): read the candidates themselves. */
-  #pickUnindexed(context: PickContext): Candidate | undefined {
-    const first = sampleEligible(context, TRIES) ?? scanFrom(context, Math.floor(context.random() * context.candidates.length));
-    if (!first) return undefined;
-    const second = sampleEligible(context, TRIES);
-    if (!second || second === first) return first;
-    return value(second) > value(first) ? second : first;
+  #pickUnindexed(context: PickContext): number {
+    const { candidates } = context;
+    const sampled = sampleEligibleIndex(context, TRIES);
+    const first = sampled >= 0 ? sampled : scanIndexFrom(context, Math.floor(context.random() * candidates.length));
+    if (first < 0) return -1;
+    const second = sampleEligibleIndex(context, TRIES);
+    if (second < 0 || second === first) return first;
+    return value(candidates[second]!) > value(candidates[first]!) ? second : first;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Candidate, PickContext, RotationStrategy } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt } from './strategy.js';
 
 /** Each proxy in turn, skipping the ineligible. O(1) per pick while most proxies are usable. */
 export class RoundRobin implements RotationStrategy {
@@ -6,15 +6,18 @@ export class RoundRobin implements RotationStrategy {
   #cursor = 0;
 
   pick(context: PickContext): Candidate | undefined {
-    const { candidates } = context;
-    const n = candidates.length;
+    return candidateAt(context, this.pickIndex(context));
+  }
+
+  pickIndex(context: PickContext): number {
+    const n = context.candidates.length;
     for (let i = 0; i < n; i++) {
       const index = (this.#cursor + i) % n;
       if (context.isEligibleAt(index)) {
         this.#cursor = index + 1;
-        return candidates[index];
+        return index;
       }
     }
-    return undefined;
+    return -1;
   }
 }

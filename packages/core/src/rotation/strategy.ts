@@ -45,6 +45,12 @@ export interface PickContext {
 export interface RotationStrategy {
   readonly name?: string;
   pick(context: PickContext): Candidate | undefined;
+  /**
+   * The same pick as a position in `context.candidates`, -1 when there is none. Optional: when
+   * a strategy has it, the pool calls it instead of `pick` and never has to read the chosen
+   * candidate object (at 100,000 proxies, a cache miss per pick). Every built-in has it.
+   */
+  pickIndex?(context: PickContext): number;
   /** A proxy joined the pool. */
   onAdded?(candidate: Candidate): void;
   /** A proxy left the pool. */
@@ -55,25 +61,40 @@ export interface RotationStrategy {
 
 /** The first eligible candidate at or after `start`, wrapping around; undefined if none. */
 export function scanFrom(context: PickContext, start: number): Candidate | undefined {
-  const { candidates } = context;
-  const n = candidates.length;
-  for (let i = 0; i < n; i++) {
-    const index = (start + i) % n;
-    if (context.isEligibleAt(index)) return candidates[index];
-  }
-  return undefined;
+  const index = scanIndexFrom(context, start);
+  return index < 0 ? undefined : context.candidates[index];
 }
 
 /** Up to `tries` uniform draws; the first eligible one. O(1) while most of the pool is usable. */
 export function sampleEligible(context: PickContext, tries: number): Candidate | undefined {
-  const { candidates } = context;
-  const n = candidates.length;
-  if (n === 0) return undefined;
+  const index = sampleEligibleIndex(context, tries);
+  return index < 0 ? undefined : context.candidates[index];
+}
+
+/** `scanFrom` as a position (-1: none). */
+export function scanIndexFrom(context: PickContext, start: number): number {
+  const n = context.candidates.length;
+  for (let i = 0; i < n; i++) {
+    const index = (start + i) % n;
+    if (context.isEligibleAt(index)) return index;
+  }
+  return -1;
+}
+
+/** `sampleEligible` as a position (-1: none). */
+export function sampleEligibleIndex(context: PickContext, tries: number): number {
+  const n = context.candidates.length;
+  if (n === 0) return -1;
   for (let i = 0; i < tries; i++) {
     const index = Math.floor(context.random() * n);
-    if (context.isEligibleAt(index)) return candidates[index];
+    if (context.isEligibleAt(index)) return index;
   }
-  return undefined;
+  return -1;
+}
+
+/** `pick` for a strategy that has `pickIndex`. */
+export function candidateAt(context: PickContext, index: number): Candidate | undefined {
+  return index < 0 ? undefined : context.candidates[index];
 }
 
 /** `array` if it has room for `length` numbers, else a copy at least twice as long (for a strategy's arrays by candidate index). */

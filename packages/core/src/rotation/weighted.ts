@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, scanFrom, withRoom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom, withRoom } from './strategy.js';
 
 const TRIES = 64;
 
@@ -78,28 +78,34 @@ export class WeightedRotation implements RotationStrategy {
   }
 
   pick(context: PickContext): Candidate | undefined {
+    return candidateAt(context, this.pickIndex(context));
+  }
+
+  pickIndex(context: PickContext): number {
     const { candidates } = context;
     const n = candidates.length;
-    if (n === 0) return undefined;
+    if (n === 0) return -1;
     const weights = this.#indexed ? this.#weights : undefined;
     for (let i = 0; i < TRIES; i++) {
       const index = Math.floor(context.random() * n);
       const w = weights ? weights[index]! : this.weight(candidates[index]!);
-      if (context.random() < w && context.isEligibleAt(index)) return candidates[index];
+      if (context.random() < w && context.isEligibleAt(index)) return index;
     }
-    return this.#scan(context) ?? scanFrom(context, 0);
+    const scanned = this.#scan(context);
+    return scanned >= 0 ? scanned : scanIndexFrom(context, 0);
   }
 
-  #scan(context: PickContext): Candidate | undefined {
+  #scan(context: PickContext): number {
+    const { candidates } = context;
     let total = 0;
-    for (const candidate of context.candidates) if (context.isEligible(candidate)) total += this.weight(candidate);
-    if (total <= 0) return undefined;
+    for (let i = 0; i < candidates.length; i++) if (context.isEligibleAt(i)) total += this.weight(candidates[i]!);
+    if (total <= 0) return -1;
     let r = context.random() * total;
-    for (const candidate of context.candidates) {
-      if (!context.isEligible(candidate)) continue;
-      r -= this.weight(candidate);
-      if (r < 0) return candidate;
+    for (let i = 0; i < candidates.length; i++) {
+      if (!context.isEligibleAt(i)) continue;
+      r -= this.weight(candidates[i]!);
+      if (r < 0) return i;
     }
-    return undefined;
+    return -1;
   }
 }

@@ -1,0 +1,35 @@
+import { HealthRow, type HealthTable, NEEDS_CHECK, NEEDS_CHECK_HALF_OPEN, NEEDS_CHECK_OPEN, ROW_STRIDE } from '../health/table.js';
+import type { Proxy } from '../proxy.js';
+import type { Candidate } from '../rotation/strategy.js';
+
+/**
+ * A candidate read by index from the pool's table, with no per-proxy object behind it: what
+ * the pool hands the built-in strategies' `onUpdated` on every lease and outcome, so that
+ * keeping their indexes up to date reads the row and never the entry (at 100,000 proxies,
+ * one cache miss less per call). One view per pool, pointed at a new index before each use:
+ * it is only valid during the call, and the built-ins keep indexes, never the view.
+ */
+export class CandidateView extends HealthRow implements Candidate {
+  index = 0;
+  readonly #proxies: readonly Proxy[];
+
+  constructor(table: HealthTable, proxies: readonly Proxy[]) {
+    super(table, 0);
+    this.#proxies = proxies;
+  }
+
+  at(index: number): this {
+    this.index = index;
+    this.row = index * ROW_STRIDE;
+    return this;
+  }
+
+  get proxy(): Proxy {
+    return this.#proxies[this.index]!;
+  }
+
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    const flags = this.table.data[this.row + NEEDS_CHECK]!;
+    return (flags & NEEDS_CHECK_OPEN) !== 0 ? 'open' : (flags & NEEDS_CHECK_HALF_OPEN) !== 0 ? 'half-open' : 'closed';
+  }
+}
