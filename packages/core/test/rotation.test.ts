@@ -112,7 +112,14 @@ describe('weighted', () => {
   function pickShares(strategy: WeightedRotation, candidates: Candidate[], n = 40_000): number[] {
     const random = seededRandom(17);
     const counts = candidates.map(() => 0);
-    const context = { candidates, target: undefined, isEligible: () => true, isEligibleAt: () => true, random };
+    const context = {
+      candidates,
+      target: undefined,
+      isEligible: () => true,
+      isEligibleAt: () => true,
+      viewAt: (i: number) => candidates[i]!,
+      random,
+    };
     for (let i = 0; i < n; i++) counts[strategy.pick(context)!.index]!++;
     return counts.map((c) => c / n);
   }
@@ -120,7 +127,6 @@ describe('weighted', () => {
   it('sends work in proportion to score³, so healthy proxies get most of it', () => {
     const strategy = new WeightedRotation();
     const candidates = [candidate(0, 0.9), candidate(1, 0.45)];
-    for (const c of candidates) strategy.onAdded(c);
     const [good] = pickShares(strategy, candidates);
     expect(good).toBeCloseTo(0.9 ** 3 / (0.9 ** 3 + 0.45 ** 3), 1);
     expect(good).toBeGreaterThan(0.85);
@@ -132,13 +138,28 @@ describe('weighted', () => {
     const slow = candidate(3, 0.8, { latencyMs: 400 });
     const all = [...fast, slow];
     for (let k = 0; k < 200; k++) for (const c of all) strategy.onUpdated(c); // learn the typical latency
-    for (const c of all) strategy.onAdded(c);
     const shares = pickShares(strategy, all);
     // The typical latency (a running average) sits a little above 200 ms, so slightly more than ¼.
     expect(shares[3]! / shares[0]!).toBeGreaterThan(0.25);
     expect(shares[3]! / shares[0]!).toBeLessThan(0.4);
     const loaded = candidate(0, 0.8, { latencyMs: 200, inFlight: 3 });
     expect(strategy.weight(loaded)).toBeCloseTo(strategy.weight(fast[1]!) / 4, 5);
+  });
+
+  it('weighs a proxy by its score as it is now, not as it was when last used', async () => {
+    // b failed twice an hour ago (its breaker stayed closed) and has not been picked since; its
+    // failures have faded, so it is about as healthy as a: it gets its share at once.
+    const { pool, clock } = fakePool({ rotation: 'weighted', proxies: proxyList(2), seed: 5, targetHealth: { enabled: false } });
+    const [a, b] = pool.proxies;
+    for (let i = 0; i < 5; i++) pool.report(a!, { ok: true, latencyMs: 100 });
+    for (let i = 0; i < 2; i++) pool.report(b!, { ok: false, kind: 'timeout' });
+    let picksOfB = 0;
+    for (let i = 0; i < 200; i++) if (pool.getProxy() === b) picksOfB++;
+    expect(picksOfB).toBeLessThan(20); // distrusted now
+    await clock.advance(60 * 60_000);
+    picksOfB = 0;
+    for (let i = 0; i < 50; i++) if (pool.getProxy() === b) picksOfB++;
+    expect(picksOfB).toBeGreaterThan(10);
   });
 
   it('still picks proportionally when most proxies are unusable (the exact scan)', async () => {

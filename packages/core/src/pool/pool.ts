@@ -85,6 +85,8 @@ export class ProxyPool implements LeaseOwner {
   readonly #cursor = new HealthRow(this.#table, 0);
   /** What a built-in strategy's onUpdated is given on the hot path (see CandidateView). */
   readonly #view = new CandidateView(this.#table, this.#proxies);
+  /** What `PickContext.viewAt` points (apart from #view, so that a hook never moves a pick's view). */
+  readonly #pickView = new CandidateView(this.#table, this.#proxies);
   readonly #strategy: RotationStrategy;
   /** A built-in strategy's pick needs no second eligibility check (a custom one's gets it). */
   readonly #trustPicks: boolean;
@@ -115,6 +117,7 @@ export class ProxyPool implements LeaseOwner {
       target: undefined,
       isEligible: (candidate: Candidate) => this.#isEligible(candidate as PoolEntry),
       isEligibleAt: (index: number) => this.#isEligibleAt(index),
+      viewAt: (index: number) => this.#pickView.at(index),
       random,
     };
     // An empty list given on purpose is almost always a bug (an unset variable, an empty file):

@@ -34,6 +34,13 @@ export interface PickContext {
    * proxies saves a cache miss a pick. False for an index out of range.
    */
   isEligibleAt(index: number): boolean;
+  /**
+   * `candidates[index]`'s numbers (score, inFlight, uses, lastUsedAt, latencyMs, circuit), read
+   * from the pool's compact per-proxy table rather than from the candidate object: after
+   * `isEligibleAt(index)` they are already in cache. The pool returns one reused view, pointed
+   * at `index`: read what you need from it before the next call, and do not keep it.
+   */
+  viewAt(index: number): Candidate;
   /** The pool's random source (seeded in tests). */
   random(): number;
 }

@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom, withRoom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom } from './strategy.js';
 
 const TRIES = 64;
 
@@ -14,21 +14,17 @@ const TRIES = 64;
  * concurrent work, and keeps callers from piling onto a proxy that hangs before its first
  * timeout is even known.
  *
- * Rejection sampling: draw a proxy uniformly, accept it with probability equal to its weight
- * (weights are in [0, 1]). Exactly proportional, O(1) expected per pick, no index to keep up
- * to date as scores change. When a pool is mostly unusable and the draws keep missing, an
- * exact weighted scan takes over.
+ * Rejection sampling: draw a proxy uniformly, skip it if it is not usable, accept it with
+ * probability equal to its weight (weights are in [0, 1]). Exactly proportional, O(1) expected
+ * per pick, nothing to keep up to date as scores change: each draw reads the proxy's table row
+ * (eligibility first, then the weight through `context.viewAt`, the same cache lines), so the
+ * weight is computed from the current score with the current typical latency. When a pool is
+ * mostly unusable and the draws keep missing, an exact weighted scan takes over.
  */
 export class WeightedRotation implements RotationStrategy {
   readonly name = 'weighted';
   readonly #exponent: number;
   readonly #floor: number;
-  /**
-   * Weights by candidate index, kept up to date through the pool's hooks: sampling reads this
-   * compact array rather than a scattered object per draw (at 100,000 proxies, a cache miss each).
-   */
-  #weights = new Float64Array(64);
-  #indexed = false;
 
   /**
    * @param exponent sharpens the preference for healthy proxies (3: a proxy at 0.5 gets an eighth of the traffic of one at 1). @default 3
@@ -60,21 +56,13 @@ export class WeightedRotation implements RotationStrategy {
     return (health * speed) / (1 + candidate.inFlight);
   }
 
-  onAdded(candidate: Candidate): void {
-    this.#indexed = true;
-    this.onUpdated(candidate);
-  }
-
+  /** Learns the pool's typical latency from every proxy's updates. */
   onUpdated(candidate: Candidate): void {
     const latency = candidate.latencyMs;
     if (latency !== undefined) {
       const typical = this.#typicalLatencyMs;
       this.#typicalLatencyMs = Number.isNaN(typical) ? latency : typical + 0.02 * (latency - typical);
     }
-    const i = candidate.index;
-    if (i < 0) return;
-    this.#weights = withRoom(this.#weights, i + 1);
-    this.#weights[i] = this.weight(candidate);
   }
 
   pick(context: PickContext): Candidate | undefined {
@@ -82,14 +70,11 @@ export class WeightedRotation implements RotationStrategy {
   }
 
   pickIndex(context: PickContext): number {
-    const { candidates } = context;
-    const n = candidates.length;
+    const n = context.candidates.length;
     if (n === 0) return -1;
-    const weights = this.#indexed ? this.#weights : undefined;
     for (let i = 0; i < TRIES; i++) {
       const index = Math.floor(context.random() * n);
-      const w = weights ? weights[index]! : this.weight(candidates[index]!);
-      if (context.random() < w && context.isEligibleAt(index)) return index;
+      if (context.isEligibleAt(index) && context.random() < this.weight(context.viewAt(index))) return index;
     }
     const scanned = this.#scan(context);
     return scanned >= 0 ? scanned : scanIndexFrom(context, 0);
@@ -98,12 +83,12 @@ export class WeightedRotation implements RotationStrategy {
   #scan(context: PickContext): number {
     const { candidates } = context;
     let total = 0;
-    for (let i = 0; i < candidates.length; i++) if (context.isEligibleAt(i)) total += this.weight(candidates[i]!);
+    for (let i = 0; i < candidates.length; i++) if (context.isEligibleAt(i)) total += this.weight(context.viewAt(i));
     if (total <= 0) return -1;
     let r = context.random() * total;
     for (let i = 0; i < candidates.length; i++) {
       if (!context.isEligibleAt(i)) continue;
-      r -= this.weight(candidates[i]!);
+      r -= this.weight(context.viewAt(i));
       if (r < 0) return i;
     }
     return -1;
