@@ -5,7 +5,6 @@ import {
   candidateAt,
   sampleEligibleIndex,
   scanIndexFrom,
-  withRoom,
 } from './strategy.js';
 
 const TRIES = 16;
@@ -22,7 +21,7 @@ const TRIES = 16;
  */
 export class PowerOfTwo implements RotationStrategy {
   readonly name = 'power-of-two';
-  #values = new Float64Array(64);
+  #values = new Float32Array(64);
   #indexed = false;
 
   onAdded(candidate: Candidate): void {
@@ -33,7 +32,11 @@ export class PowerOfTwo implements RotationStrategy {
   onUpdated(candidate: Candidate): void {
     const i = candidate.index;
     if (i < 0) return;
-    this.#values = withRoom(this.#values, i + 1);
+    if (i >= this.#values.length) {
+      const grown = new Float32Array(Math.max(i + 1, this.#values.length * 2));
+      grown.set(this.#values);
+      this.#values = grown;
+    }
     this.#values[i] = value(candidate);
   }
 
