@@ -576,7 +576,7 @@ export class ProxyPool implements LeaseOwner {
   #charge(entry: PoolEntry, failure: PendingPayload, target: string, now: number): void {
     if (entry.removed) return;
     const health = entry;
-    recordOutcome(health, false, undefined, now, this.options.score);
+    recordOutcome(this.#rowAt(entry.row), false, undefined, now, this.options.score);
     health.consecutiveFailures++;
     const { kind } = failure;
     if (isPerTarget(kind)) {
@@ -597,8 +597,7 @@ export class ProxyPool implements LeaseOwner {
   }
 
   #rescore(entry: PoolEntry, now: number): void {
-    entry.score = healthScore(entry, now, this.options.score);
-    entry.scoredAt = now;
+    this.#rescoreRow(entry.row, now);
   }
 
   /** #rescore for a live proxy's row, without reading its entry. */
