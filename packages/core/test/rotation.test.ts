@@ -182,6 +182,23 @@ describe('least-used', () => {
     expect(next.proxy.id).toBe(held[1]!.proxy.id);
   });
 
+  it('among proxies used as often, picks the one used longest ago, whatever order their leases ended in', async () => {
+    const { pool, clock } = fakePool({ rotation: 'least-used', proxies: proxyList(4) });
+    const held = [];
+    for (let i = 0; i < 4; i++) {
+      held.push(pool.tryAcquire()!);
+      await clock.advance(10);
+    }
+    for (const lease of [...held].reverse()) lease.success(); // the last leased ends first
+    const order = [];
+    for (let i = 0; i < 4; i++) {
+      const lease = pool.tryAcquire()!;
+      order.push(lease.proxy);
+      lease.success();
+    }
+    expect(order).toEqual(held.map((l) => l.proxy));
+  });
+
   it('spreads sequential use evenly', () => {
     const { pool } = fakePool({ rotation: 'least-used', proxies: proxyList(7) });
     const counts = new Map<string, number>();
@@ -193,19 +210,26 @@ describe('least-used', () => {
     expect([...counts.values()]).toEqual(Array(7).fill(10));
   });
 
-  it('always picks a least-used proxy, through any sequence of leases, outcomes, adds and removes', () => {
-    // Checked against a brute-force scan of the pool's own metrics after every step: the heap's
-    // positions survive the pool moving its last proxy into a removed one's place.
-    type Op = { op: 'acquire' } | { op: 'end'; which: number; ok: boolean } | { op: 'add' } | { op: 'remove'; which: number };
+  it('always picks a least-used proxy, through any sequence of leases, outcomes, adds, removes and time', async () => {
+    // Checked against a brute-force scan of the pool's own metrics after every step: the buckets
+    // survive the pool moving its last proxy into a removed one's place.
+    // Time passes between steps, so that last use orders proxies with equal counts, and leases end in any order.
+    type Op =
+      | { op: 'acquire' }
+      | { op: 'end'; which: number; ok: boolean }
+      | { op: 'add' }
+      | { op: 'remove'; which: number }
+      | { op: 'tick'; ms: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       { weight: 4, arbitrary: fc.constant({ op: 'acquire' as const }) },
       { weight: 3, arbitrary: fc.record({ op: fc.constant('end' as const), which: fc.nat(), ok: fc.boolean() }) },
       { weight: 1, arbitrary: fc.constant({ op: 'add' as const }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), which: fc.nat() }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 50 }) }) },
     );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
-        const { pool } = fakePool({ rotation: 'least-used', proxies: proxyList(6), breaker: { failureThreshold: 1_000 } });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 120 }), async (ops) => {
+        const { pool, clock } = fakePool({ rotation: 'least-used', proxies: proxyList(6), breaker: { failureThreshold: 1_000 } });
         const held: Lease[] = [];
         let added = 0;
         for (const step of ops) {
@@ -233,6 +257,8 @@ describe('least-used', () => {
             pool.add(`10.7.0.${++added}:9000`);
           } else if (step.op === 'remove' && pool.size > 0) {
             pool.remove(pool.proxies[step.which % pool.size]!);
+          } else if (step.op === 'tick') {
+            await clock.advance(step.ms);
           }
         }
         for (const lease of held) lease.release();

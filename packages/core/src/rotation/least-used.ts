@@ -1,68 +1,85 @@
-import { type Candidate, type PickContext, type RotationStrategy, candidateAt, withRoom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt } from './strategy.js';
 
+/** Proxies a pick looks at past an unusable least-used one before it scans the whole pool. */
 const WALK = 64;
-/** Children per heap node: a 4-ary heap is half as deep as a binary one, and a node's children share two cache lines. */
-const ARITY = 4;
-/** Per heap node: in flight, uses, last used (-1 when never), and the candidate's index in the pool. */
-const KEYS = 4;
-const CANDIDATE = 3;
+/** Per candidate index in #links: the previous and next in its bucket's list, its bucket's id, and one unused (16 bytes). */
+const LINKS = 4;
+const PREV = 0;
+const NEXT = 1;
+const BUCKET = 2;
+const NONE = -1;
+/** In flight and uses in one number, in-flight first: exact while in-flight stays under 2^21. */
+const USES_RANGE = 2 ** 32;
+
+/** The candidates with one (in flight, uses) pair, in a list from the longest idle to the latest used. */
+interface Bucket {
+  readonly id: number;
+  key: number;
+  head: number;
+  tail: number;
+  /** Position in the heap of buckets. */
+  at: number;
+}
 
 /**
  * The proxy with the fewest leases in flight, then the fewest uses, then the longest idle.
  *
- * An indexed 4-ary min-heap keeps that order as leases come and go, in O(log n) per change;
- * a pick walks the heap best-first past ineligible proxies (up to 64 of them) before it falls
- * back to a full scan, so that it stays O(1)-ish while most proxies are usable.
+ * Candidates with the same in-flight count and uses share a bucket: a doubly linked list kept
+ * in order of last use (by candidate index, in an Int32Array, no object per proxy). The
+ * non-empty buckets sit in a small min-heap by (in flight, uses). A pick takes the head of the
+ * least bucket; a lease moves its proxy to the tail of another bucket (its last use is the
+ * latest), and the end of a lease moves it back among the idle ones, from the tail back to
+ * its place (usually the tail: leases end in about the order they began). Each is O(1) in the
+ * number of proxies: a heap ordered by the same keys cost a sift through log₄ n levels per
+ * change, a cache miss a level at 100,000 proxies (the pick-and-report benchmark ran at 0.9 M/s
+ * there against 1.9 M/s at 10 proxies).
  *
- * The heap holds numbers only: each node's keys and its candidate's index in one Float64Array
- * in heap order, and each candidate's heap position in an Int32Array by index. A sift compares
- * and moves packed numbers and touches no proxy object, and a node is told from another by its
- * index, so the hooks work as well with the pool's by-index views as with candidate objects.
- * (With keys read from the proxies and positions in a Map, a sift at 100,000 proxies cost a
- * cache miss and a hash update per level: the pick-and-report benchmark ran at a third of the
- * speed.)
+ * A pick walks past unusable proxies in that order (up to 64 of them) before it falls back to
+ * a full scan. Used without the pool's hooks (wrapped by a custom strategy, say), it scans.
  */
 export class LeastUsed implements RotationStrategy {
   readonly name = 'least-used';
-  /** Nodes in the heap. */
-  #size = 0;
-  #keys = new Float64Array(64 * KEYS);
-  /** Heap position by candidate index. */
-  #position = new Int32Array(64);
-  /** The node a sift is moving, kept aside (see #hold). */
-  readonly #held = new Float64Array(KEYS);
+  #links = new Int32Array(64 * LINKS).fill(NONE);
+  /** Last use by candidate index (-1: never), the order within a bucket. */
+  #lastUsed = new Float64Array(64);
+  readonly #byKey = new Map<number, Bucket>();
+  /** Every bucket made so far, by id; emptied ones are reused. */
+  readonly #buckets: Bucket[] = [];
+  readonly #freeIds: number[] = [];
+  /** The non-empty buckets, a binary min-heap by key. */
+  readonly #heap: Bucket[] = [];
+  /** Candidates in the buckets. */
+  #count = 0;
 
   onAdded(candidate: Candidate): void {
-    const at = this.#size++;
-    this.#reserve(at + 1, candidate.index + 1);
-    this.#position[candidate.index] = at;
-    this.#readKeys(candidate, at);
-    this.#up(at);
+    if (this.#tracked(candidate.index)) return;
+    this.#place(candidate.index, keyOf(candidate), candidate.lastUsedAt ?? -1);
+    this.#count++;
   }
 
   onRemoved(candidate: Candidate): void {
-    const at = this.#find(candidate.index);
-    if (at === -1) return;
-    const lastAt = --this.#size;
-    if (at < lastAt) {
-      this.#keys.copyWithin(at * KEYS, lastAt * KEYS, lastAt * KEYS + KEYS);
-      this.#position[this.#keys[at * KEYS + CANDIDATE]!] = at;
-      this.#down(this.#up(at));
-    }
+    if (!this.#tracked(candidate.index)) return;
+    this.#unlink(candidate.index);
+    this.#count--;
   }
 
   onUpdated(candidate: Candidate): void {
-    let at = this.#find(candidate.index);
-    if (at === -1) {
-      // Its index changed: the pool moved its last proxy into a removed one's place, and the
-      // heap, one smaller now, is as long as that last index was.
-      at = this.#find(this.#size);
-      if (at === -1) return;
-      this.#reserve(0, candidate.index + 1);
-      this.#position[candidate.index] = at;
+    const index = candidate.index;
+    const key = keyOf(candidate);
+    const lastUsed = candidate.lastUsedAt ?? -1;
+    if (!this.#tracked(index)) {
+      // Its index changed: the pool moved its last proxy into a removed one's place, and there
+      // are now as many candidates as that last index was.
+      const from = this.#count;
+      if (from === index || !this.#tracked(from)) return;
+      this.#unlink(from);
+      this.#place(index, key, lastUsed);
+      return;
     }
-    this.#readKeys(candidate, at);
-    this.#down(this.#up(at));
+    const bucket = this.#buckets[this.#links[index * LINKS + BUCKET]!]!;
+    if (bucket.key === key && this.#lastUsed[index] === lastUsed) return; // an outcome with nothing to reorder
+    this.#unlink(index);
+    this.#place(index, key, lastUsed);
   }
 
   pick(context: PickContext): Candidate | undefined {
@@ -70,130 +87,136 @@ export class LeastUsed implements RotationStrategy {
   }
 
   pickIndex(context: PickContext): number {
-    // Used without the pool's hooks (e.g. wrapped by a custom strategy): plain scan.
-    if (this.#size === 0) return minimum(context);
-    const keys = this.#keys;
-    // The usual case: the root is usable.
-    if (context.isEligibleAt(keys[CANDIDATE]!)) return keys[CANDIDATE]!;
-    // Best-first walk: a tiny frontier of heap positions, smallest key first.
-    const frontier = [0];
-    for (let seen = 0; frontier.length > 0 && seen < WALK; seen++) {
-      let best = 0;
-      for (let i = 1; i < frontier.length; i++) if (this.#less(frontier[i]!, frontier[best]!)) best = i;
-      const at = frontier[best]!;
-      frontier[best] = frontier[frontier.length - 1]!;
-      frontier.pop();
-      if (at > 0 && context.isEligibleAt(keys[at * KEYS + CANDIDATE]!)) return keys[at * KEYS + CANDIDATE]!;
-      for (let child = ARITY * at + 1; child <= ARITY * at + ARITY && child < this.#size; child++) frontier.push(child);
+    if (this.#heap.length === 0) return minimum(context);
+    // The usual case: the least bucket's longest idle proxy is usable.
+    const first = this.#heap[0]!.head;
+    if (context.isEligibleAt(first)) return first;
+    // Walk on in order: the buckets by key, each from its longest idle proxy.
+    const links = this.#links;
+    const ordered = [...this.#heap].sort((a, b) => a.key - b.key);
+    let seen = 0;
+    for (const bucket of ordered) {
+      for (let i = bucket.head; i !== NONE && seen < WALK; i = links[i * LINKS + NEXT]!, seen++) {
+        if (context.isEligibleAt(i)) return i;
+      }
+      if (seen >= WALK) break;
     }
     return minimum(context);
   }
 
-  /** The heap position of the candidate at `index`, or -1 when no node holds it. */
-  #find(index: number): number {
-    if (index < 0 || index >= this.#position.length) return -1;
-    const at = this.#position[index]!;
-    return at < this.#size && this.#keys[at * KEYS + CANDIDATE] === index ? at : -1;
+  #tracked(index: number): boolean {
+    return index >= 0 && index * LINKS < this.#links.length && this.#links[index * LINKS + BUCKET] !== NONE;
   }
 
-  #reserve(nodes: number, indexes: number): void {
-    this.#keys = withRoom(this.#keys, nodes * KEYS);
-    if (indexes > this.#position.length) {
-      const grown = new Int32Array(Math.max(indexes, this.#position.length * 2));
-      grown.set(this.#position);
-      this.#position = grown;
+  /** Puts candidate `index` into the bucket for `key`, in order of last use. */
+  #place(index: number, key: number, lastUsed: number): void {
+    this.#reserve(index + 1);
+    const links = this.#links;
+    const last = this.#lastUsed;
+    const bucket = this.#byKey.get(key) ?? this.#newBucket(key);
+    last[index] = lastUsed;
+    // From the tail back: a proxy just leased was used last of all, and leases end in about
+    // the order they began.
+    let after = bucket.tail;
+    while (after !== NONE && last[after]! > lastUsed) after = links[after * LINKS + PREV]!;
+    const before = after === NONE ? bucket.head : links[after * LINKS + NEXT]!;
+    const x = index * LINKS;
+    links[x + PREV] = after;
+    links[x + NEXT] = before;
+    links[x + BUCKET] = bucket.id;
+    if (after === NONE) bucket.head = index;
+    else links[after * LINKS + NEXT] = index;
+    if (before === NONE) bucket.tail = index;
+    else links[before * LINKS + PREV] = index;
+  }
+
+  #unlink(index: number): void {
+    const links = this.#links;
+    const x = index * LINKS;
+    const bucket = this.#buckets[links[x + BUCKET]!]!;
+    const prev = links[x + PREV]!;
+    const next = links[x + NEXT]!;
+    if (prev === NONE) bucket.head = next;
+    else links[prev * LINKS + NEXT] = next;
+    if (next === NONE) bucket.tail = prev;
+    else links[next * LINKS + PREV] = prev;
+    links[x + PREV] = NONE;
+    links[x + NEXT] = NONE;
+    links[x + BUCKET] = NONE;
+    if (bucket.head === NONE) this.#dropBucket(bucket);
+  }
+
+  #reserve(indexes: number): void {
+    if (indexes * LINKS <= this.#links.length) return;
+    const size = Math.max(indexes, (this.#links.length / LINKS) * 2);
+    const links = new Int32Array(size * LINKS).fill(NONE);
+    links.set(this.#links);
+    this.#links = links;
+    const last = new Float64Array(size);
+    last.set(this.#lastUsed);
+    this.#lastUsed = last;
+  }
+
+  #newBucket(key: number): Bucket {
+    const id = this.#freeIds.pop();
+    const bucket: Bucket = id === undefined ? { id: this.#buckets.length, key, head: NONE, tail: NONE, at: 0 } : this.#buckets[id]!;
+    if (id === undefined) this.#buckets.push(bucket);
+    bucket.key = key;
+    bucket.head = NONE;
+    bucket.tail = NONE;
+    this.#byKey.set(key, bucket);
+    bucket.at = this.#heap.length;
+    this.#heap.push(bucket);
+    this.#siftUp(bucket.at);
+    return bucket;
+  }
+
+  #dropBucket(bucket: Bucket): void {
+    this.#byKey.delete(bucket.key);
+    this.#freeIds.push(bucket.id);
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (last !== bucket) {
+      heap[bucket.at] = last;
+      last.at = bucket.at;
+      this.#siftDown(this.#siftUp(last.at));
     }
   }
 
-  #readKeys(candidate: Candidate, at: number): void {
-    const k = this.#keys;
-    k[at * KEYS] = candidate.inFlight;
-    k[at * KEYS + 1] = candidate.uses;
-    k[at * KEYS + 2] = candidate.lastUsedAt ?? -1;
-    k[at * KEYS + CANDIDATE] = candidate.index;
-  }
-
-  /** Whether the node at heap position a orders before the one at b. */
-  #less(a: number, b: number): boolean {
-    return keysBefore(this.#keys, a * KEYS, this.#keys, b * KEYS);
-  }
-
-  #up(at: number): number {
-    if (at === 0 || !this.#less(at, Math.floor((at - 1) / ARITY))) return at;
-    // Sift through a hole: parents move down into it, the rising node is written once, where it stops.
-    this.#hold(at);
+  #siftUp(at: number): number {
+    const heap = this.#heap;
+    const bucket = heap[at]!;
     while (at > 0) {
-      const parent = Math.floor((at - 1) / ARITY);
-      if (!this.#heldBefore(parent)) break;
-      this.#moveNode(parent, at);
+      const parent = (at - 1) >> 1;
+      if (heap[parent]!.key <= bucket.key) break;
+      heap[at] = heap[parent]!;
+      heap[at]!.at = at;
       at = parent;
     }
-    this.#placeHeld(at);
+    heap[at] = bucket;
+    bucket.at = at;
     return at;
   }
 
-  #down(at: number): void {
-    const n = this.#size;
-    const start = at;
-    this.#hold(at);
+  #siftDown(at: number): void {
+    const heap = this.#heap;
+    const bucket = heap[at]!;
     for (;;) {
-      const first = ARITY * at + 1;
-      if (first >= n) break;
-      let best = first;
-      const end = Math.min(first + ARITY, n);
-      for (let child = first + 1; child < end; child++) if (this.#less(child, best)) best = child;
-      // Stop when the best child does not order before the sinking node.
-      if (!this.#before(best)) break;
-      this.#moveNode(best, at);
-      at = best;
+      let child = 2 * at + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && heap[child + 1]!.key < heap[child]!.key) child++;
+      if (heap[child]!.key >= bucket.key) break;
+      heap[at] = heap[child]!;
+      heap[at]!.at = at;
+      at = child;
     }
-    if (at !== start) this.#placeHeld(at);
-  }
-
-  /** Keeps the node at heap position `at` aside (its keys in #held) while a sift moves others. */
-  #hold(at: number): void {
-    const k = this.#keys;
-    const h = this.#held;
-    const x = at * KEYS;
-    for (let i = 0; i < KEYS; i++) h[i] = k[x + i]!;
-  }
-
-  /** Whether the held node orders before the node at heap position `at`. */
-  #heldBefore(at: number): boolean {
-    return keysBefore(this.#held, 0, this.#keys, at * KEYS);
-  }
-
-  /** Whether the node at heap position `at` orders before the held node (ties: neither). */
-  #before(at: number): boolean {
-    return keysBefore(this.#keys, at * KEYS, this.#held, 0);
-  }
-
-  /** Copies the node at heap position `from` to `to` (the hole of a sift). */
-  #moveNode(from: number, to: number): void {
-    const k = this.#keys;
-    const f = from * KEYS;
-    const t = to * KEYS;
-    k[t] = k[f]!;
-    k[t + 1] = k[f + 1]!;
-    k[t + 2] = k[f + 2]!;
-    k[t + CANDIDATE] = k[f + CANDIDATE]!;
-    this.#position[k[f + CANDIDATE]!] = to;
-  }
-
-  #placeHeld(at: number): void {
-    const h = this.#held;
-    const k = this.#keys;
-    const x = at * KEYS;
-    for (let i = 0; i < KEYS; i++) k[x + i] = h[i]!;
-    this.#position[h[CANDIDATE]!] = at;
+    heap[at] = bucket;
+    bucket.at = at;
   }
 }
 
-/** Whether the keys at x in k order before those at y in m: in flight, then uses, then last used. */
-function keysBefore(k: Float64Array, x: number, m: Float64Array, y: number): boolean {
-  if (k[x] !== m[y]) return k[x]! < m[y]!;
-  if (k[x + 1] !== m[y + 1]) return k[x + 1]! < m[y + 1]!;
-  return k[x + 2]! < m[y + 2]!;
+function keyOf(candidate: Candidate): number {
+  return candidate.inFlight * USES_RANGE + candidate.uses;
 }
 
 function less(a: Candidate, b: Candidate): boolean {

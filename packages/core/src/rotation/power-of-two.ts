@@ -1,11 +1,4 @@
-import {
-  type Candidate,
-  type PickContext,
-  type RotationStrategy,
-  candidateAt,
-  sampleEligibleIndex,
-  scanIndexFrom,
-} from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, sampleEligibleIndex, scanIndexFrom } from './strategy.js';
 
 const TRIES = 16;
 
