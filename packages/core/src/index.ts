@@ -44,7 +44,16 @@ export { LeastUsed } from './rotation/least-used.js';
 export { PowerOfTwo } from './rotation/power-of-two.js';
 export { RandomRotation } from './rotation/random.js';
 export { RoundRobin } from './rotation/round-robin.js';
-export { type Candidate, type PickContext, type RotationStrategy, sampleEligible, scanFrom } from './rotation/strategy.js';
+export {
+  type Candidate,
+  type PickContext,
+  type RotationStrategy,
+  candidateAt,
+  sampleEligible,
+  sampleEligibleIndex,
+  scanFrom,
+  scanIndexFrom,
+} from './rotation/strategy.js';
 export { WeightedRotation } from './rotation/weighted.js';
 export { targetKey } from './target.js';
 export { AttemptFailedError, type Classification, type Classifier } from './classify/classification.js';

@@ -103,11 +103,3 @@ export function sampleEligibleIndex(context: PickContext, tries: number): number
 export function candidateAt(context: PickContext, index: number): Candidate | undefined {
   return index < 0 ? undefined : context.candidates[index];
 }
-
-/** `array` if it has room for `length` numbers, else a copy at least twice as long (for a strategy's arrays by candidate index). */
-export function withRoom(array: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
-  if (length <= array.length) return array;
-  const grown = new Float64Array(Math.max(length, array.length * 2));
-  grown.set(array);
-  return grown;
-}
