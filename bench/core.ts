@@ -43,19 +43,32 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+const ROUNDS = 5;
+
+async function cycles(pool: ProxyPool, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
+}
+
 /**
- * The median of three timed runs after a warm-up: on a shared 2-core machine a single run
- * swings by a third with whatever else is running; the median of three much less.
+ * Each size's median rate over five rounds, after a warm-up, the sizes taking turns within a
+ * round: on a shared 2-core VM the machine's speed drifts by a third over seconds, and timing
+ * the sizes one after the other turned that drift into the cost ratio.
  */
-async function cyclesPerSecond(pool: ProxyPool, cycles: number): Promise<number> {
-  for (let i = 0; i < 20_000; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
-  const rates: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < cycles; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
-    rates.push(cycles / (Number(process.hrtime.bigint() - start) / 1e9));
+async function ratesBySize(rotation: RotationName): Promise<number[]> {
+  const pools = SIZES.map((n) => new ProxyPool({ proxies: proxies(n), rotation }));
+  for (const pool of pools) await cycles(pool, 20_000);
+  gc();
+  const rates: number[][] = SIZES.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, pool] of pools.entries()) {
+      const start = process.hrtime.bigint();
+      await cycles(pool, CYCLES);
+      rates[i]!.push(CYCLES / (Number(process.hrtime.bigint() - start) / 1e9));
+    }
   }
-  return rates.sort((a, b) => a - b)[1]!;
+  for (const pool of pools) await pool.close();
+  gc();
+  return rates.map((r) => r.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!);
 }
 
 function naiveCyclesPerSecond(n: number): number {
@@ -86,13 +99,7 @@ interface StrategyResult {
 
 /** In a child process: one strategy's rates at each size and its heap per proxy. */
 async function measureStrategy(rotation: RotationName): Promise<StrategyResult> {
-  const rates: number[] = [];
-  for (const n of SIZES) {
-    const pool = new ProxyPool({ proxies: proxies(n), rotation });
-    rates.push(await cyclesPerSecond(pool, CYCLES));
-    await pool.close();
-    gc();
-  }
+  const rates = await ratesBySize(rotation);
   return { rates, heap: heapPerProxy(rotation, 100_000) };
 }
 
@@ -111,7 +118,7 @@ function inChildProcess(rotation: RotationName): Promise<StrategyResult> {
 async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) console.warn('(run with --expose-gc for memory numbers)');
   console.log(
-    `acquire + report cycles per second (median of 3 runs of ${fmt(CYCLES)} cycles, a process per strategy, ${new Date().toISOString()})\n`,
+    `acquire + report cycles per second (median of ${ROUNDS} rounds of ${fmt(CYCLES)} cycles, sizes in turn, a process per strategy, ${new Date().toISOString()})\n`,
   );
   const naive = new Map(SIZES.map((n) => [n, naiveCyclesPerSecond(n)]));
   console.log(`baseline (naive scan per pick): ${SIZES.map((n) => `${fmt(n)} proxies: ${fmt(naive.get(n)!)}/s`).join(', ')}\n`);
