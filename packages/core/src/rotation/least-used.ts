@@ -8,12 +8,14 @@ const PREV = 0;
 const NEXT = 1;
 const BUCKET = 2;
 const NONE = -1;
-/** In flight and uses in one number, in-flight first: exact while in-flight stays under 2^21. */
+/** In flight and uses in one number, in-flight first (the buckets' order): exact while in-flight stays under 2^21. */
 const USES_RANGE = 2 ** 32;
 
 /** The candidates with one (in flight, uses) pair, in a list from the longest idle to the latest used. */
 interface Bucket {
   readonly id: number;
+  inFlight: number;
+  uses: number;
   key: number;
   head: number;
   tail: number;
@@ -42,7 +44,14 @@ export class LeastUsed implements RotationStrategy {
   #links = new Int32Array(64 * LINKS).fill(NONE);
   /** Last use by candidate index (-1: never), the order within a bucket. */
   #lastUsed = new Float64Array(64);
-  readonly #byKey = new Map<number, Bucket>();
+  /** Buckets by in-flight count, then by uses (small integers: V8's maps hash them fastest). */
+  readonly #byInFlight: Map<number, Bucket>[] = [];
+  /**
+   * The last bucket to empty, kept (in its map and the heap) in case it fills again at once: a
+   * lease empties and refills the same few buckets, and making and dropping one each time cost
+   * more than the rest of the strategy. Any other empty bucket is dropped.
+   */
+  #spare: Bucket | undefined;
   /** Every bucket made so far, by id; emptied ones are reused. */
   readonly #buckets: Bucket[] = [];
   readonly #freeIds: number[] = [];
@@ -53,7 +62,7 @@ export class LeastUsed implements RotationStrategy {
 
   onAdded(candidate: Candidate): void {
     if (this.#tracked(candidate.index)) return;
-    this.#place(candidate.index, keyOf(candidate), candidate.lastUsedAt ?? -1);
+    this.#place(candidate.index, candidate.inFlight, candidate.uses, candidate.lastUsedAt ?? -1);
     this.#count++;
   }
 
@@ -65,7 +74,7 @@ export class LeastUsed implements RotationStrategy {
 
   onUpdated(candidate: Candidate): void {
     const index = candidate.index;
-    const key = keyOf(candidate);
+    const { inFlight, uses } = candidate;
     const lastUsed = candidate.lastUsedAt ?? -1;
     if (!this.#tracked(index)) {
       // Its index changed: the pool moved its last proxy into a removed one's place, and there
@@ -73,13 +82,14 @@ export class LeastUsed implements RotationStrategy {
       const from = this.#count;
       if (from === index || !this.#tracked(from)) return;
       this.#unlink(from);
-      this.#place(index, key, lastUsed);
+      this.#place(index, inFlight, uses, lastUsed);
       return;
     }
     const bucket = this.#buckets[this.#links[index * LINKS + BUCKET]!]!;
-    if (bucket.key === key && this.#lastUsed[index] === lastUsed) return; // an outcome with nothing to reorder
+    // An outcome with nothing to reorder:
+    if (bucket.inFlight === inFlight && bucket.uses === uses && this.#lastUsed[index] === lastUsed) return;
     this.#unlink(index);
-    this.#place(index, key, lastUsed);
+    this.#place(index, inFlight, uses, lastUsed);
   }
 
   pick(context: PickContext): Candidate | undefined {
@@ -87,6 +97,8 @@ export class LeastUsed implements RotationStrategy {
   }
 
   pickIndex(context: PickContext): number {
+    // The spare, if it is the least bucket, is empty: it has no proxy to offer.
+    if (this.#spare !== undefined && this.#heap[0] === this.#spare) this.#dropSpare();
     if (this.#heap.length === 0) return minimum(context);
     // The usual case: the least bucket's longest idle proxy is usable.
     const first = this.#heap[0]!.head;
@@ -108,12 +120,13 @@ export class LeastUsed implements RotationStrategy {
     return index >= 0 && index * LINKS < this.#links.length && this.#links[index * LINKS + BUCKET] !== NONE;
   }
 
-  /** Puts candidate `index` into the bucket for `key`, in order of last use. */
-  #place(index: number, key: number, lastUsed: number): void {
+  /** Puts candidate `index` into the bucket for (in flight, uses), in order of last use. */
+  #place(index: number, inFlight: number, uses: number, lastUsed: number): void {
     this.#reserve(index + 1);
     const links = this.#links;
     const last = this.#lastUsed;
-    const bucket = this.#byKey.get(key) ?? this.#newBucket(key);
+    const bucket = this.#byInFlight[inFlight]?.get(uses) ?? this.#newBucket(inFlight, uses);
+    if (bucket === this.#spare) this.#spare = undefined;
     last[index] = lastUsed;
     // From the tail back: a proxy just leased was used last of all, and leases end in about
     // the order they began.
@@ -143,7 +156,15 @@ export class LeastUsed implements RotationStrategy {
     links[x + PREV] = NONE;
     links[x + NEXT] = NONE;
     links[x + BUCKET] = NONE;
-    if (bucket.head === NONE) this.#dropBucket(bucket);
+    if (bucket.head === NONE) {
+      if (this.#spare !== undefined) this.#dropSpare();
+      this.#spare = bucket;
+    }
+  }
+
+  #dropSpare(): void {
+    this.#dropBucket(this.#spare!);
+    this.#spare = undefined;
   }
 
   #reserve(indexes: number): void {
@@ -157,14 +178,19 @@ export class LeastUsed implements RotationStrategy {
     this.#lastUsed = last;
   }
 
-  #newBucket(key: number): Bucket {
+  #newBucket(inFlight: number, uses: number): Bucket {
+    const key = inFlight * USES_RANGE + uses;
     const id = this.#freeIds.pop();
-    const bucket: Bucket = id === undefined ? { id: this.#buckets.length, key, head: NONE, tail: NONE, at: 0 } : this.#buckets[id]!;
+    const bucket: Bucket =
+      id === undefined ? { id: this.#buckets.length, inFlight, uses, key, head: NONE, tail: NONE, at: 0 } : this.#buckets[id]!;
     if (id === undefined) this.#buckets.push(bucket);
+    bucket.inFlight = inFlight;
+    bucket.uses = uses;
     bucket.key = key;
     bucket.head = NONE;
     bucket.tail = NONE;
-    this.#byKey.set(key, bucket);
+    while (this.#byInFlight.length <= inFlight) this.#byInFlight.push(new Map());
+    this.#byInFlight[inFlight]!.set(uses, bucket);
     bucket.at = this.#heap.length;
     this.#heap.push(bucket);
     this.#siftUp(bucket.at);
@@ -172,7 +198,7 @@ export class LeastUsed implements RotationStrategy {
   }
 
   #dropBucket(bucket: Bucket): void {
-    this.#byKey.delete(bucket.key);
+    this.#byInFlight[bucket.inFlight]!.delete(bucket.uses);
     this.#freeIds.push(bucket.id);
     const heap = this.#heap;
     const last = heap.pop()!;
@@ -213,10 +239,6 @@ export class LeastUsed implements RotationStrategy {
     heap[at] = bucket;
     bucket.at = at;
   }
-}
-
-function keyOf(candidate: Candidate): number {
-  return candidate.inFlight * USES_RANGE + candidate.uses;
 }
 
 function less(a: Candidate, b: Candidate): boolean {
