@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyFarm } from '../../../e2e/src/farm/index.js';
-import { ProxyPool } from '../src/index.js';
+import { ProxyPool, type RotationStrategy, sampleEligible } from '../src/index.js';
 
 // Real probes through real local HTTP proxies against a local target.
 describe('active health checks', () => {
@@ -35,6 +35,18 @@ describe('active health checks', () => {
     expect(byName['auth-wrong']).toMatchObject({ ok: false, kind: 'proxy_auth' });
     expect(pool.getMetrics(farm.proxy('auth-wrong').id)!.circuitState).toBe('open');
     expect(pool.getMetrics(farm.proxy('good').id)!.successfulRequests).toBe(1);
+    await pool.close();
+  });
+
+  it('tells the rotation strategy of what each probe found', async () => {
+    const updated = new Set<string>();
+    const rotation: RotationStrategy = {
+      pick: (context) => sampleEligible(context, 8),
+      onUpdated: (candidate) => updated.add(candidate.proxy.id),
+    };
+    const pool = new ProxyPool({ proxies: [farm.proxy('good').url, farm.proxy('refusing').url], rotation });
+    await pool.checkHealth({ url: farm.site.url('/page/1', 'health.test'), timeoutMs: 1_000 });
+    expect([...updated].sort()).toEqual([farm.proxy('good').id, farm.proxy('refusing').id].sort());
     await pool.close();
   });
 

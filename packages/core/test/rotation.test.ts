@@ -8,6 +8,7 @@ import {
   type RotationName,
   type RotationStrategy,
   WeightedRotation,
+  sampleEligible,
 } from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { fakePool, proxyList } from './helpers.js';
@@ -95,6 +96,8 @@ describe('weighted', () => {
       uses: 0,
       lastUsedAt: undefined,
       latencyMs: undefined,
+      lastSuccessAt: undefined,
+      lastFailureAt: undefined,
       circuit: 'closed',
       index,
       ...extra,
@@ -160,6 +163,41 @@ describe('weighted', () => {
     picksOfB = 0;
     for (let i = 0; i < 50; i++) if (pool.getProxy() === b) picksOfB++;
     expect(picksOfB).toBeGreaterThan(10);
+  });
+
+  it('picks in proportion to the weights in a pool of judged and untried proxies', () => {
+    // Untried proxies are turned down from a compact bound, judged ones from their numbers: the
+    // shares must still be exactly proportional to the weights.
+    const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(6), seed: 11 });
+    const ids = pool.proxies.map((p) => p.id);
+    for (let i = 0; i < 6; i++) pool.report(ids[0]!, { ok: true, latencyMs: 100 });
+    for (let i = 0; i < 2; i++) pool.report(ids[1]!, { ok: true, latencyMs: 100 });
+    pool.report(ids[2]!, { ok: false, kind: 'proxy_unreachable' });
+    // Every latency is the pool's typical one: the weight is the score cubed.
+    const weights = ids.map((id) => pool.getMetrics(id)!.healthScore ** 3);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const counts = new Map<string, number>();
+    const n = 30_000;
+    for (let i = 0; i < n; i++) {
+      const id = pool.getProxy()!.id;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const [i, id] of ids.entries()) expect((counts.get(id) ?? 0) / n, id).toBeCloseTo(weights[i]! / total, 2);
+  });
+
+  it('tells the strategy of every change to a proxy’s numbers, failures charged later included', () => {
+    const updated: string[] = [];
+    const strategy: RotationStrategy = {
+      pick: (context) => sampleEligible(context, 8),
+      onUpdated: (candidate) => updated.push(candidate.proxy.id),
+    };
+    const { pool } = fakePool({ rotation: strategy, proxies: proxyList(2) });
+    const [a, b] = pool.proxies;
+    pool.report(a!, { ok: false, kind: 'timeout' }, { target: 'https://shop.example/' }); // pending: the site may be down
+    updated.length = 0;
+    pool.report(b!, { ok: true }, { target: 'https://shop.example/' }); // the site is up: a's failure is a's
+    expect(pool.getMetrics(a!)!.failedRequests).toBe(1);
+    expect(updated).toContain(a!.id);
   });
 
   it('still picks proportionally when most proxies are unusable (the exact scan)', async () => {

@@ -538,7 +538,10 @@ export class ProxyPool implements LeaseOwner {
         }
         for (const pending of charge) {
           const other = this.#byId.get(pending.proxyId);
-          if (other) this.#charge(other, pending.payload, key, now);
+          if (other) {
+            this.#charge(other, pending.payload, key, now);
+            this.#strategy.onUpdated?.(other);
+          }
         }
       }
       if (this.#events.has('success')) this.#emit('success', { proxy: entry.proxy, target, latencyMs });
@@ -677,6 +680,7 @@ export class ProxyPool implements LeaseOwner {
       this.#setBreaker(entry, { state: 'half-open', since: now, trials: 0, successes: 0, streak: breaker.streak }, '');
     }
     this.#apply(entry, entry.row, outcome, targetKey(url), false);
+    this.#strategy.onUpdated?.(entry);
     this.#wake();
   }
 

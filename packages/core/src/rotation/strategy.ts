@@ -12,6 +12,9 @@ export interface Candidate {
   readonly lastUsedAt: number | undefined;
   /** Exponentially weighted average latency of its successes, in ms; undefined before the first. */
   readonly latencyMs: number | undefined;
+  /** When its last success and its last failure charged to it were recorded; undefined for never (both: a proxy not yet judged). */
+  readonly lastSuccessAt: number | undefined;
+  readonly lastFailureAt: number | undefined;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
   /** The breaker's state: a half-open proxy is eligible for a trial (the pool says when it changes, through onUpdated). */
@@ -35,7 +38,7 @@ export interface PickContext {
    */
   isEligibleAt(index: number): boolean;
   /**
-   * `candidates[index]`'s numbers (score, inFlight, uses, lastUsedAt, latencyMs, circuit), read
+   * `candidates[index]`'s numbers (every field of a Candidate but `proxy`, cheaply), read
    * from the pool's compact per-proxy table rather than from the candidate object: after
    * `isEligibleAt(index)` they are already in cache. The pool returns one reused view, pointed
    * at `index`: read what you need from it before the next call, and do not keep it.
