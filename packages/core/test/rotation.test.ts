@@ -96,8 +96,6 @@ describe('weighted', () => {
       uses: 0,
       lastUsedAt: undefined,
       latencyMs: undefined,
-      lastSuccessAt: undefined,
-      lastFailureAt: undefined,
       circuit: 'closed',
       index,
       ...extra,
@@ -166,8 +164,7 @@ describe('weighted', () => {
   });
 
   it('picks in proportion to the weights in a pool of judged and untried proxies', () => {
-    // Untried proxies are turned down from a compact bound, judged ones from their numbers: the
-    // shares must still be exactly proportional to the weights.
+    // Rejection sampling over weights computed at pick time: shares proportional to the weights.
     const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(6), seed: 11 });
     const ids = pool.proxies.map((p) => p.id);
     for (let i = 0; i < 6; i++) pool.report(ids[0]!, { ok: true, latencyMs: 100 });

@@ -12,9 +12,6 @@ export interface Candidate {
   readonly lastUsedAt: number | undefined;
   /** Exponentially weighted average latency of its successes, in ms; undefined before the first. */
   readonly latencyMs: number | undefined;
-  /** When its last success and its last failure charged to it were recorded; undefined for never (both: a proxy not yet judged). */
-  readonly lastSuccessAt: number | undefined;
-  readonly lastFailureAt: number | undefined;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
   /** The breaker's state: a half-open proxy is eligible for a trial (the pool says when it changes, through onUpdated). */

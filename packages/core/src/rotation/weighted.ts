@@ -14,24 +14,17 @@ const TRIES = 64;
  * concurrent work, and keeps callers from piling onto a proxy that hangs before its first
  * timeout is even known.
  *
- * Rejection sampling: draw a proxy uniformly and a number r in [0, 1); accept the proxy when it
- * is usable and r is below its weight (weights are in [0, 1]). Exactly proportional, O(1)
- * expected per pick, with the weight computed from the proxy's numbers as they are now (read
- * through `context.viewAt`, after `isEligibleAt` has refreshed a stale score). Most draws are
- * turned down before reading the proxy's numbers at all: a compact array by index holds an
- * upper bound of each weight, exact for a proxy not yet judged (its weight cannot change
- * without an outcome or a lease, and the hooks report both) and 1 / (1 + in flight) for the
- * others, and r at or above the bound is a rejection. In a large pool still mostly unexplored
- * (a new proxy weighs an eighth of a healthy one) that spares a cache miss per rejected draw:
- * at 100,000 proxies, picks went from 1.2–1.4 to ~1.8 M/s in the benchmark. When a pool is
+ * Rejection sampling: draw a proxy uniformly, skip it if it is not usable, accept it with
+ * probability equal to its weight (weights are in [0, 1]). Exactly proportional, O(1) expected
+ * per pick, nothing to keep up to date as scores change: each draw reads the proxy's table row
+ * (eligibility first, then the weight through `context.viewAt`, the same cache lines), so the
+ * weight is computed from the current score with the current typical latency. When a pool is
  * mostly unusable and the draws keep missing, an exact weighted scan takes over.
  */
 export class WeightedRotation implements RotationStrategy {
   readonly name = 'weighted';
   readonly #exponent: number;
   readonly #floor: number;
-  /** An upper bound of each candidate's weight, by index (see above); past its end, 1. */
-  #bounds = new Float32Array(64).fill(1);
 
   /**
    * @param exponent sharpens the preference for healthy proxies (3: a proxy at 0.5 gets an eighth of the traffic of one at 1). @default 3
@@ -63,27 +56,13 @@ export class WeightedRotation implements RotationStrategy {
     return (health * speed) / (1 + candidate.inFlight);
   }
 
-  onAdded(candidate: Candidate): void {
-    this.onUpdated(candidate);
-  }
-
-  /** Learns the pool's typical latency from every proxy's updates, and bounds the proxy's weight. */
+  /** Learns the pool's typical latency from every proxy's updates. */
   onUpdated(candidate: Candidate): void {
     const latency = candidate.latencyMs;
     if (latency !== undefined) {
       const typical = this.#typicalLatencyMs;
       this.#typicalLatencyMs = Number.isNaN(typical) ? latency : typical + 0.02 * (latency - typical);
     }
-    const i = candidate.index;
-    if (i < 0) return;
-    if (i >= this.#bounds.length) {
-      const grown = new Float32Array(Math.max(i + 1, this.#bounds.length * 2)).fill(1);
-      grown.set(this.#bounds);
-      this.#bounds = grown;
-    }
-    const judged = candidate.lastSuccessAt !== undefined || candidate.lastFailureAt !== undefined || latency !== undefined;
-    // Rounded up to the next float32, so that the bound is never below the weight.
-    this.#bounds[i] = judged ? 1 / (1 + candidate.inFlight) : nextFloat32Up(this.weight(candidate));
   }
 
   pick(context: PickContext): Candidate | undefined {
@@ -93,12 +72,9 @@ export class WeightedRotation implements RotationStrategy {
   pickIndex(context: PickContext): number {
     const n = context.candidates.length;
     if (n === 0) return -1;
-    const bounds = this.#bounds;
     for (let i = 0; i < TRIES; i++) {
       const index = Math.floor(context.random() * n);
-      const r = context.random();
-      if (index < bounds.length && r >= bounds[index]!) continue; // above the bound: above the weight
-      if (context.isEligibleAt(index) && r < this.weight(context.viewAt(index))) return index;
+      if (context.isEligibleAt(index) && context.random() < this.weight(context.viewAt(index))) return index;
     }
     const scanned = this.#scan(context);
     return scanned >= 0 ? scanned : scanIndexFrom(context, 0);
@@ -117,14 +93,4 @@ export class WeightedRotation implements RotationStrategy {
     }
     return -1;
   }
-}
-
-const float32 = new Float32Array(1);
-const bits = new Uint32Array(float32.buffer);
-
-/** The least float32 at or above `x` (x ≥ 0). */
-function nextFloat32Up(x: number): number {
-  float32[0] = x;
-  if (float32[0]! < x) bits[0]! += 1;
-  return float32[0]!;
 }
