@@ -124,7 +124,9 @@ async function main(): Promise<void> {
   console.log(`baseline (naive scan per pick): ${SIZES.map((n) => `${fmt(n)} proxies: ${fmt(naive.get(n)!)}/s`).join(', ')}\n`);
   const header = ['strategy', ...SIZES.map((n) => `${fmt(n)} proxies`), 'cost 100k/10', 'vs naive @100k', 'heap/proxy @100k'];
   const rows: string[][] = [];
-  for (const rotation of ROTATION_NAMES) {
+  // BENCH_STRATEGIES=weighted,random measures only those.
+  const only = process.env.BENCH_STRATEGIES?.split(',');
+  for (const rotation of ROTATION_NAMES.filter((name) => !only || only.includes(name))) {
     const { rates, heap } = await inChildProcess(rotation);
     rows.push([
       rotation,

@@ -96,6 +96,7 @@ describe('weighted', () => {
       uses: 0,
       lastUsedAt: undefined,
       latencyMs: undefined,
+      judged: true,
       circuit: 'closed',
       index,
       ...extra,
@@ -141,8 +142,10 @@ describe('weighted', () => {
     for (let k = 0; k < 200; k++) for (const c of all) strategy.onUpdated(c); // learn the typical latency
     const shares = pickShares(strategy, all);
     // The typical latency (a running average) sits a little above 200 ms, so slightly more than ¼.
-    expect(shares[3]! / shares[0]!).toBeGreaterThan(0.25);
-    expect(shares[3]! / shares[0]!).toBeLessThan(0.4);
+    const expected = strategy.weight(slow) / strategy.weight(fast[0]!);
+    expect(expected).toBeGreaterThan(0.25);
+    expect(expected).toBeLessThan(0.45);
+    expect(shares[3]! / shares[0]!).toBeCloseTo(expected, 1);
     const loaded = candidate(0, 0.8, { latencyMs: 200, inFlight: 3 });
     expect(strategy.weight(loaded)).toBeCloseTo(strategy.weight(fast[1]!) / 4, 5);
   });

@@ -187,6 +187,11 @@ export class HealthRow implements ScoreStats {
   set uses(value: number) {
     this.table.data[USES + this.row] = value;
   }
+  /** Whether any outcome has been charged: a proxy not yet judged keeps the neutral score. */
+  get judged(): boolean {
+    const d = this.table.data;
+    return !Number.isNaN(d[LAST_SUCCESS_AT + this.row]!) || !Number.isNaN(d[LAST_FAILURE_AT + this.row]!);
+  }
   /** The health score as last computed (the pool's, not part of what is saved). */
   get score(): number {
     return this.table.data[SCORE + this.row]!;

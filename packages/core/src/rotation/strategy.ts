@@ -12,6 +12,8 @@ export interface Candidate {
   readonly lastUsedAt: number | undefined;
   /** Exponentially weighted average latency of its successes, in ms; undefined before the first. */
   readonly latencyMs: number | undefined;
+  /** Whether an outcome has been charged to it: one not yet judged scores the neutral 1/2, whatever the time. */
+  readonly judged: boolean;
   /** Position in `PickContext.candidates`; it changes when a proxy before it is removed (onUpdated says so). */
   readonly index: number;
   /** The breaker's state: a half-open proxy is eligible for a trial (the pool says when it changes, through onUpdated). */

@@ -18,13 +18,20 @@ const TRIES = 64;
  * probability equal to its weight (weights are in [0, 1]). Exactly proportional, O(1) expected
  * per pick, nothing to keep up to date as scores change: each draw reads the proxy's table row
  * (eligibility first, then the weight through `context.viewAt`, the same cache lines), so the
- * weight is computed from the current score with the current typical latency. When a pool is
- * mostly unusable and the draws keep missing, an exact weighted scan takes over.
+ * weight is computed from the current score with the current typical latency. A proxy not yet
+ * judged weighs at most the neutral weight (½ cubed: an eighth of a healthy proxy's), so a draw
+ * of one is turned down from a compact array of judged flags, without reading its numbers,
+ * when the number drawn is above that: in a large pool still mostly unexplored, most draws.
+ * When a pool is mostly unusable and the draws keep missing, an exact weighted scan takes over.
  */
 export class WeightedRotation implements RotationStrategy {
   readonly name = 'weighted';
   readonly #exponent: number;
   readonly #floor: number;
+  /** The most a proxy not yet judged can weigh: the neutral score's health, at full speed, with nothing in flight. */
+  readonly #untriedWeight: number;
+  /** By candidate index, 0 for a proxy not yet judged (kept through the hooks; 1 where unknown). */
+  #judged = new Uint8Array(64).fill(1);
 
   /**
    * @param exponent sharpens the preference for healthy proxies (3: a proxy at 0.5 gets an eighth of the traffic of one at 1). @default 3
@@ -35,6 +42,7 @@ export class WeightedRotation implements RotationStrategy {
     this.#floor = options.floor ?? 0.02;
     if (!(this.#exponent > 0)) throw new RangeError('Expected `exponent` to be a positive number.');
     if (!(this.#floor > 0 && this.#floor <= 1)) throw new RangeError('Expected `floor` to be in (0, 1].');
+    this.#untriedWeight = Math.max(0.5, this.#floor) ** this.#exponent;
   }
 
   /**
@@ -56,13 +64,25 @@ export class WeightedRotation implements RotationStrategy {
     return (health * speed) / (1 + candidate.inFlight);
   }
 
-  /** Learns the pool's typical latency from every proxy's updates. */
+  onAdded(candidate: Candidate): void {
+    this.onUpdated(candidate);
+  }
+
+  /** Learns the pool's typical latency from every proxy's updates, and which proxies are judged. */
   onUpdated(candidate: Candidate): void {
     const latency = candidate.latencyMs;
     if (latency !== undefined) {
       const typical = this.#typicalLatencyMs;
       this.#typicalLatencyMs = Number.isNaN(typical) ? latency : typical + 0.02 * (latency - typical);
     }
+    const i = candidate.index;
+    if (i < 0) return;
+    if (i >= this.#judged.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.#judged.length * 2)).fill(1);
+      grown.set(this.#judged);
+      this.#judged = grown;
+    }
+    this.#judged[i] = candidate.judged === false ? 0 : 1;
   }
 
   pick(context: PickContext): Candidate | undefined {
@@ -72,9 +92,16 @@ export class WeightedRotation implements RotationStrategy {
   pickIndex(context: PickContext): number {
     const n = context.candidates.length;
     if (n === 0) return -1;
+    const judged = this.#judged;
+    const untried = this.#untriedWeight;
     for (let i = 0; i < TRIES; i++) {
-      const index = Math.floor(context.random() * n);
-      if (context.isEligibleAt(index) && context.random() < this.weight(context.viewAt(index))) return index;
+      // One draw gives both the proxy (the whole part) and the number to accept it by (the
+      // fraction, uniform and independent of the whole part to ~36 bits at 100,000 proxies).
+      const u = context.random() * n;
+      const index = Math.floor(u);
+      const r = u - index;
+      if (r >= untried && index < judged.length && judged[index] === 0) continue; // above what it can weigh
+      if (context.isEligibleAt(index) && r < this.weight(context.viewAt(index))) return index;
     }
     const scanned = this.#scan(context);
     return scanned >= 0 ? scanned : scanIndexFrom(context, 0);
