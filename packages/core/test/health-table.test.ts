@@ -62,6 +62,41 @@ describe('per-proxy health numbers (kept in table rows)', () => {
     expect(pool.getMetrics(c!)).toMatchObject({ inFlight: 0, totalRequests: 1, failedRequests: 0 });
   });
 
+  it('stay with their proxies when a listener removes a proxy while its outcome is being recorded', async () => {
+    // Dropping a proxy from a breaker event is a natural listener; the removal moves the last
+    // proxy into the gap while the outcome that fired the event is still being recorded.
+    for (const rotation of ['least-used', 'weighted', 'round-robin'] as const) {
+      const { pool, clock } = fakePool({
+        proxies: proxyList(3),
+        rotation,
+        breaker: { failureThreshold: 2, successThreshold: 1, openMs: 1_000 },
+        targetHealth: { enabled: false },
+      });
+      const [a, b, c] = pool.proxies;
+      const fail = { ok: false, kind: 'proxy_unreachable' } as const;
+      pool.report(a!, fail);
+      pool.report(a!, fail); // a's breaker opens
+      pool.report(c!, fail); // c, the last, has one failure in a row
+      pool.on('breakerClose', ({ proxy }) => pool.remove(proxy));
+      await clock.advance(1_500); // a is half-open
+      const trial = pool.tryAcquire({ exclude: [b!, c!] })!;
+      expect(trial.proxy).toBe(a);
+      trial.success(); // closes a's breaker: the listener removes a, c moves into its place
+      expect(pool.proxies).toEqual([c, b]);
+      expect(pool.getMetrics(c!), rotation).toMatchObject({ consecutiveFailures: 1, totalRequests: 1, inFlight: 0 });
+      // Leases go on as before, and end on the right proxies.
+      const picked: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const lease = pool.tryAcquire()!;
+        picked.push(lease.proxy.id);
+        lease.success({ latencyMs: 40 });
+      }
+      expect(pool.getMetrics(b!)!.successfulRequests + pool.getMetrics(c!)!.successfulRequests, rotation).toBe(4);
+      if (rotation !== 'weighted') expect(new Set(picked).size, rotation).toBe(2);
+      await pool.close();
+    }
+  });
+
   it('start fresh for a proxy added where a removed one was, with no trace of the old one', () => {
     const { pool } = fakePool({ proxies: proxyList(2) });
     const [gone] = pool.proxies;

@@ -277,8 +277,21 @@ export class ProxyPool implements LeaseOwner {
     return entry.proxy;
   }
 
-  /** The strategy's pick as a position in #entries, -1 for none. */
+  /**
+   * The strategy's pick as a position in #entries, -1 for none. A pick can announce a breaker
+   * going half-open, and a listener can remove proxies then, moving others: a position picked
+   * across such a change is picked again.
+   */
   #selectIndex(target: string | undefined, exclude: ReadonlySet<string> | undefined): number {
+    for (let attempt = 0; ; attempt++) {
+      const removals = this.#removals;
+      const index = this.#pickIndex(target, exclude);
+      if (removals === this.#removals || index < 0) return index;
+      if (attempt === 2) return -1; // a listener removing proxies on every pick: give up for now
+    }
+  }
+
+  #pickIndex(target: string | undefined, exclude: ReadonlySet<string> | undefined): number {
     this.#pickNow = this.options.clock.now();
     this.#pickExclude = exclude;
     this.#pick.target = target;
@@ -482,6 +495,7 @@ export class ProxyPool implements LeaseOwner {
     const data = this.#table.data;
     const row = index * ROW_STRIDE;
     data[row + IN_FLIGHT] = Math.max(0, data[row + IN_FLIGHT]! - 1);
+    const removals = this.#removals;
     if (!this.#closed) {
       if (outcome) this.#apply(entry, row, outcome, lease.target, lease.trial, lease.acquiredAt);
       // A release changes nothing unless it hands back a half-open trial slot (or sees a breaker's time run out).
@@ -489,8 +503,10 @@ export class ProxyPool implements LeaseOwner {
         this.#setBreaker(entry, onRelease(this.#advance(entry, this.options.clock.now()), lease.trial), '');
       }
     }
-    // After the outcome: a strategy that indexes scores sees the new one.
-    this.#updatedAt(index, entry);
+    // After the outcome: a strategy that indexes scores sees the new one. (An event listener
+    // may have removed proxies meanwhile: then the index is found again, or the proxy is gone.)
+    if (this.#removals === removals) this.#updatedAt(index, entry);
+    else if (!entry.removed) this.#strategy.onUpdated?.(entry);
     if (this.#waiters.size > 0) this.#wake();
     return true;
   }
@@ -505,7 +521,8 @@ export class ProxyPool implements LeaseOwner {
    * Records an outcome. `row` is the entry's row (index × ROW_STRIDE), passed in so that a
    * success (the common outcome) is recorded in the row without reading the entry object.
    */
-  #apply(entry: PoolEntry, row: number, outcome: Outcome, target: string | undefined, trial: boolean, acquiredAt?: number): void {
+  #apply(entry: PoolEntry, liveRow: number, outcome: Outcome, target: string | undefined, trial: boolean, acquiredAt?: number): void {
+    let row = liveRow;
     const now = this.options.clock.now();
     const health = entry;
     const key = target ?? NO_TARGET;
@@ -527,9 +544,13 @@ export class ProxyPool implements LeaseOwner {
       // A closed breaker with no failure to forget has nothing to learn from a success.
       if ((needsCheck & NEEDS_CHECK_BREAKER) !== 0 || this.#table.data[row + CONSECUTIVE_FAILURES] !== 0) {
         this.#setBreaker(entry, onSuccess(this.#advance(entry, now), now, this.options.breaker, trial), '');
+        // The breaker's listeners may have removed proxies, moving rows (this one's included).
+        row = entry.removed ? -1 : entry.row;
       }
-      this.#table.data[row + CONSECUTIVE_FAILURES] = 0;
-      this.#rescoreRow(row, now);
+      if (row >= 0) {
+        this.#table.data[row + CONSECUTIVE_FAILURES] = 0;
+        this.#rescoreRow(row, now);
+      }
       if (this.options.targetHealth.enabled) {
         const { cameUp, charge } = this.#targets.onSuccess(key, entry, now);
         if (cameUp) {
@@ -600,7 +621,8 @@ export class ProxyPool implements LeaseOwner {
   }
 
   #rescore(entry: PoolEntry, now: number): void {
-    this.#rescoreRow(entry.row, now);
+    // A removed proxy's row is no longer the table's (an event listener may remove a proxy mid-outcome).
+    if (!entry.removed) this.#rescoreRow(entry.row, now);
   }
 
   /** #rescore for a live proxy's row, without reading its entry. */
@@ -678,6 +700,7 @@ export class ProxyPool implements LeaseOwner {
     // A probe that gets through an open breaker's proxy is the trial a user job need not risk.
     if (outcome.ok && breaker.state === 'open') {
       this.#setBreaker(entry, { state: 'half-open', since: now, trials: 0, successes: 0, streak: breaker.streak }, '');
+      if (entry.removed) return; // by a listener of that event
     }
     this.#apply(entry, entry.row, outcome, targetKey(url), false);
     this.#strategy.onUpdated?.(entry);
