@@ -8,7 +8,7 @@ const TRIES = 16;
  * always taking the best, without the herd effect of every caller piling onto the same top
  * proxy (Mitzenmacher, 2001).
  *
- * The values are kept by candidate index in a Float64Array through the pool's hooks, so that
+ * The values are kept by candidate index in a Float32Array through the pool's hooks, so that
  * comparing the two draws reads one compact array instead of two scattered proxies (at 100,000
  * proxies each is a cache miss); only the chosen one is checked for eligibility.
  */
