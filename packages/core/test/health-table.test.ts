@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryHealthStore, ProxyPool } from '../src/index.js';
+import { type HealthRecord, type HealthStore, MemoryHealthStore, ProxyPool } from '../src/index.js';
 import { fakePool, proxyList } from './helpers.js';
 
 describe('per-proxy health numbers (kept in table rows)', () => {
@@ -95,6 +95,22 @@ describe('per-proxy health numbers (kept in table rows)', () => {
       if (rotation !== 'weighted') expect(new Set(picked).size, rotation).toBe(2);
       await pool.close();
     }
+  });
+
+  it('follow a store that opens a breaker or bans a proxy between two calls into the pool', () => {
+    // What a store shared by several machines does when another machine learns a proxy is dead.
+    const records = new Map<string, HealthRecord>();
+    const store: HealthStore = { attach: (id, record) => records.set(id, record), detach: (id) => records.delete(id) };
+    const { pool, clock } = fakePool({ proxies: proxyList(3), rotation: 'round-robin', healthStore: store });
+    const [dead, banned, good] = pool.proxies.map((p) => p.id);
+    const now = clock.now();
+    records.get(dead!)!.breaker = { state: 'open', openedAt: now, until: now + 60_000, streak: 1, reason: 'another machine' };
+    records.get(banned!)!.bans = new Map([['shop.example', { until: now + 60_000, level: 1, kind: 'blocked', at: now }]]);
+    const picked = new Set<string>();
+    for (let i = 0; i < 9; i++) picked.add(pool.getProxy({ target: 'https://www.shop.example/' })!.id);
+    expect([...picked]).toEqual([good]);
+    expect(pool.getMetrics(dead!)!.circuitState).toBe('open');
+    expect(pool.getMetrics(banned!)!.bannedOn).toEqual(['shop.example']);
   });
 
   it('start fresh for a proxy added where a removed one was, with no trace of the old one', () => {

@@ -45,7 +45,9 @@ export function ownFailuresByKind(record: HealthRecord): Partial<Record<FailureK
  * record (it updates it on every outcome, so it lives next to the pool's other numbers); a
  * store is told when a record starts and stops being live. It may fill a new record from what
  * it knows, and read or write live records at any time between two calls into the pool (a
- * store shared by several machines — Redis, say — would merge them in the background).
+ * store shared by several machines — Redis, say — would merge them in the background). It
+ * replaces `breaker` and `bans` whole, never changing them in place: the pool's picks see a
+ * replacement at once (an opened breaker, a new ban), and a score on its next refresh (≤ 5 s).
  */
 export interface HealthStore {
   /** A proxy joined the pool: `record` is fresh; fill it in if the store knows this proxy. */

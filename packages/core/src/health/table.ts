@@ -213,8 +213,8 @@ export class HealthRow implements ScoreStats {
  * failures by kind) are objects that most proxies share or rarely change.
  */
 export class TableHealthRecord extends HealthRow implements HealthRecord {
-  breaker: BreakerState;
-  bans: Map<string, Ban> = NO_BANS;
+  #breaker: BreakerState;
+  #bans: Map<string, Ban> = NO_BANS;
   failuresByKind: Partial<Record<FailureKind, number>> = NO_FAILURES;
 
   constructor(table: HealthTable, now: number) {
@@ -227,8 +227,31 @@ export class TableHealthRecord extends HealthRow implements HealthRecord {
     d[LAST_FAILURE_AT + o] = Number.NaN;
     d[LAST_USED_AT + o] = Number.NaN;
     d[SCORED_AT + o] = Number.NaN;
-    this.breaker = closedBreaker(now);
+    this.#breaker = closedBreaker(now);
   }
+
+  /**
+   * The breaker and the bans are replaced whole (never changed in place) by the pool, by a
+   * restore, or by a store merging what other machines learned: each replacement is announced
+   * through `healthChanged`, so that a pick's summary of them in the row stays true.
+   */
+  get breaker(): BreakerState {
+    return this.#breaker;
+  }
+  set breaker(value: BreakerState) {
+    this.#breaker = value;
+    this.healthChanged();
+  }
+  get bans(): Map<string, Ban> {
+    return this.#bans;
+  }
+  set bans(value: Map<string, Ban>) {
+    this.#bans = value;
+    this.healthChanged();
+  }
+
+  /** The breaker or the bans were replaced (see PoolEntry). */
+  protected healthChanged(): void {}
 
   /**
    * Moves the numbers out of the shared table into a row of their own: the pool can then give

@@ -56,7 +56,11 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
     this.setNumber(NEEDS_CHECK, circuit | (this.#hasBans ? NEEDS_CHECK_BANS : 0));
   }
 
-  /** Call after anything replaced the breaker or the bans wholesale (a restore, a store). */
+  protected override healthChanged(): void {
+    this.syncMirrors();
+  }
+
+  /** Brings the mirrors in line with the breaker and the bans (done on every replacement of either). */
   syncMirrors(): void {
     this.circuit = this.breaker.state;
     this.hasBans = this.bans.size > 0;
