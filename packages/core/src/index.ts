@@ -53,6 +53,7 @@ export {
   sampleEligibleIndex,
   scanFrom,
   scanIndexFrom,
+  viewAt,
 } from './rotation/strategy.js';
 export { WeightedRotation } from './rotation/weighted.js';
 export { targetKey } from './target.js';

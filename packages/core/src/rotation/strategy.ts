@@ -40,9 +40,10 @@ export interface PickContext {
    * `candidates[index]`'s numbers (every field of a Candidate but `proxy`, cheaply), read
    * from the pool's compact per-proxy table rather than from the candidate object: after
    * `isEligibleAt(index)` they are already in cache. The pool returns one reused view, pointed
-   * at `index`: read what you need from it before the next call, and do not keep it.
+   * at `index`: read what you need from it before the next call, and do not keep it. The pool
+   * always provides it; a context made by hand (a test, a wrapper) may leave it out.
    */
-  viewAt(index: number): Candidate;
+  viewAt?(index: number): Candidate;
   /** The pool's random source (seeded in tests). */
   random(): number;
 }
@@ -104,4 +105,9 @@ export function sampleEligibleIndex(context: PickContext, tries: number): number
 /** `pick` for a strategy that has `pickIndex`. */
 export function candidateAt(context: PickContext, index: number): Candidate | undefined {
   return index < 0 ? undefined : context.candidates[index];
+}
+
+/** `context.viewAt(index)`, or the candidate itself where a hand-made context has no views. */
+export function viewAt(context: PickContext, index: number): Candidate {
+  return context.viewAt ? context.viewAt(index) : context.candidates[index]!;
 }

@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom, viewAt } from './strategy.js';
 
 const TRIES = 64;
 
@@ -101,7 +101,7 @@ export class WeightedRotation implements RotationStrategy {
       const index = Math.floor(u);
       const r = u - index;
       if (r >= untried && index < judged.length && judged[index] === 0) continue; // above what it can weigh
-      if (context.isEligibleAt(index) && r < this.weight(context.viewAt(index))) return index;
+      if (context.isEligibleAt(index) && r < this.weight(viewAt(context, index))) return index;
     }
     const scanned = this.#scan(context);
     return scanned >= 0 ? scanned : scanIndexFrom(context, 0);
@@ -110,12 +110,12 @@ export class WeightedRotation implements RotationStrategy {
   #scan(context: PickContext): number {
     const { candidates } = context;
     let total = 0;
-    for (let i = 0; i < candidates.length; i++) if (context.isEligibleAt(i)) total += this.weight(context.viewAt(i));
+    for (let i = 0; i < candidates.length; i++) if (context.isEligibleAt(i)) total += this.weight(viewAt(context, i));
     if (total <= 0) return -1;
     let r = context.random() * total;
     for (let i = 0; i < candidates.length; i++) {
       if (!context.isEligibleAt(i)) continue;
-      r -= this.weight(context.viewAt(i));
+      r -= this.weight(viewAt(context, i));
       if (r < 0) return i;
     }
     return -1;
