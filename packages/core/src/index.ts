@@ -49,6 +49,7 @@ export {
   type PickContext,
   type RotationStrategy,
   candidateAt,
+  drawBudget,
   sampleEligible,
   sampleEligibleIndex,
   scanFrom,

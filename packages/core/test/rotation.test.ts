@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Candidate,
+  LeastUsed,
   type Lease,
   ProxyPool,
   ROTATION_NAMES,
@@ -200,6 +201,43 @@ describe('weighted', () => {
     expect(updated).toContain(a!.id);
   });
 
+  it('keeps drawing rather than scan a large pool that is mostly dead', () => {
+    // With 64 draws a pick, nine in ten proxies dead and the live ones new (an eighth of a
+    // healthy weight), half the picks fell back to a scan of the whole pool.
+    const inner = new WeightedRotation();
+    let checks = 0;
+    const counting: RotationStrategy = {
+      onAdded: (c) => inner.onAdded(c),
+      onUpdated: (c) => inner.onUpdated(c),
+      pickIndex: (context) =>
+        inner.pickIndex({
+          ...context,
+          random: context.random,
+          isEligible: (c) => context.isEligible(c),
+          isEligibleAt: (i) => {
+            checks++;
+            return context.isEligibleAt(i);
+          },
+        }),
+      pick: () => undefined,
+    };
+    const { pool } = fakePool({
+      rotation: counting,
+      proxies: proxyList(4_000),
+      breaker: { failureThreshold: 1 },
+      targetHealth: { enabled: false },
+    });
+    const ids = pool.proxies.map((p) => p.id);
+    for (const [i, id] of ids.entries()) if (i % 10 !== 0) pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+    const picks = 500;
+    for (let i = 0; i < picks; i++) {
+      const lease = pool.tryAcquire()!;
+      expect(ids.indexOf(lease.proxy.id) % 10).toBe(0);
+      lease.release();
+    }
+    expect(checks / picks).toBeLessThan(500); // a scan reads all 4,000, twice
+  });
+
   it('still picks proportionally when most proxies are unusable (the exact scan)', async () => {
     const { pool } = fakePool({ rotation: 'weighted', proxies: proxyList(50), seed: 3 });
     const ids = pool.proxies.map((p) => p.id);
@@ -235,6 +273,50 @@ describe('least-used', () => {
       lease.success();
     }
     expect(order).toEqual(held.map((l) => l.proxy));
+  });
+
+  it('stays O(1) a pick and spreads the load when the least used proxies are the dead ones', () => {
+    // Dead proxies are the least used because they are not used: they gather at the front of the
+    // order. A pick must not scan the pool past them (it did, every pick) and must still spread.
+    const inner = new LeastUsed();
+    let checks = 0;
+    const counting: RotationStrategy = {
+      onAdded: (c) => inner.onAdded(c),
+      onRemoved: (c) => inner.onRemoved(c),
+      onUpdated: (c) => inner.onUpdated(c),
+      pickIndex: (context) =>
+        inner.pickIndex({
+          ...context,
+          random: context.random,
+          isEligible: (c) => context.isEligible(c),
+          isEligibleAt: (i) => {
+            checks++;
+            return context.isEligibleAt(i);
+          },
+        }),
+      pick: () => undefined,
+    };
+    const { pool } = fakePool({
+      rotation: counting,
+      proxies: proxyList(2_000),
+      breaker: { failureThreshold: 1 },
+      targetHealth: { enabled: false },
+    });
+    const ids = pool.proxies.map((p) => p.id);
+    const live = new Set(ids.filter((_, i) => i % 4 === 0));
+    for (const id of ids) if (!live.has(id)) pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+    const uses = new Map<string, number>();
+    const picks = 4_000;
+    for (let i = 0; i < picks; i++) {
+      const lease = pool.tryAcquire()!;
+      expect(live.has(lease.proxy.id)).toBe(true);
+      uses.set(lease.proxy.id, (uses.get(lease.proxy.id) ?? 0) + 1);
+      lease.success();
+    }
+    expect(checks / picks).toBeLessThan(100); // a scan would be 2,000
+    const counts = [...live].map((id) => uses.get(id) ?? 0);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(4); // 8 each on average: nobody starves
+    expect(Math.max(...counts)).toBeLessThanOrEqual(12);
   });
 
   it('spreads sequential use evenly', () => {

@@ -111,3 +111,14 @@ export function candidateAt(context: PickContext, index: number): Candidate | un
 export function viewAt(context: PickContext, index: number): Candidate {
   return context.viewAt ? context.viewAt(index) : context.candidates[index]!;
 }
+
+/**
+ * How many random draws a pick may spend before it falls back to scanning the whole pool: at
+ * least `least`, and up to an eighth of the pool, about what the scan would cost (a draw reads
+ * one proxy at random, a scan reads them all in order, several times faster each). In a pool
+ * that is mostly dead, a fixed budget of 64 draws failed half the time and every such pick
+ * scanned 100,000 proxies: the weighted rotation did 1,500 picks a second with 90% dead.
+ */
+export function drawBudget(candidates: number, least: number): number {
+  return Math.max(least, candidates >> 3);
+}

@@ -1,4 +1,4 @@
-import { type Candidate, type PickContext, type RotationStrategy, candidateAt, scanIndexFrom, viewAt } from './strategy.js';
+import { type Candidate, type PickContext, type RotationStrategy, candidateAt, drawBudget, scanIndexFrom, viewAt } from './strategy.js';
 
 const TRIES = 64;
 
@@ -22,7 +22,8 @@ const TRIES = 64;
  * judged weighs at most the neutral weight (½ cubed: an eighth of a healthy proxy's), so a draw
  * of one is turned down from a compact array of judged flags, without reading its numbers,
  * when the number drawn is above that: in a large pool still mostly unexplored, most draws.
- * When a pool is mostly unusable and the draws keep missing, an exact weighted scan takes over.
+ * When a pool is mostly unusable and the draws keep missing (more draws than an eighth of the
+ * pool, see `drawBudget`), an exact weighted scan takes over.
  */
 export class WeightedRotation implements RotationStrategy {
   readonly name = 'weighted';
@@ -94,7 +95,8 @@ export class WeightedRotation implements RotationStrategy {
     if (n === 0) return -1;
     const judged = this.#judged;
     const untried = this.#untriedWeight;
-    for (let i = 0; i < TRIES; i++) {
+    const tries = drawBudget(n, TRIES);
+    for (let i = 0; i < tries; i++) {
       // One draw gives both the proxy (the whole part) and the number to accept it by (the
       // fraction, uniform and independent of the whole part to ~36 bits at 100,000 proxies).
       const u = context.random() * n;
