@@ -92,15 +92,41 @@ function heapPerProxy(rotation: RotationName, n: number): number {
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
+/** Shares of 100,000 proxies with an open breaker, for the second table: free lists are often mostly dead. */
+const DEAD_SHARES = [0.3, 0.9];
+const DEAD_CYCLES = 30_000;
+
+/** Cycles per second through 100,000 proxies of which `share` have an open breaker (median of three runs). */
+async function deadPoolRate(rotation: RotationName, share: number): Promise<number> {
+  const list = proxies(100_000);
+  const pool = new ProxyPool({ proxies: list, rotation, breaker: { failureThreshold: 1 } });
+  // Spread evenly through the list, as dead proxies are through a bought one.
+  const dead = Math.round(list.length * share);
+  for (let i = 0; i < dead; i++) pool.report(list[Math.floor((i * list.length) / dead)]!, { ok: false, kind: 'proxy_unreachable' });
+  await cycles(pool, 2_000);
+  const rates: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const start = process.hrtime.bigint();
+    await cycles(pool, DEAD_CYCLES);
+    rates.push(DEAD_CYCLES / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  await pool.close();
+  return rates.sort((a, b) => a - b)[1]!;
+}
+
 interface StrategyResult {
   rates: number[];
   heap: number;
+  dead: number[];
 }
 
-/** In a child process: one strategy's rates at each size and its heap per proxy. */
+/** In a child process: one strategy's rates at each size, its heap per proxy, and its rates in mostly dead pools. */
 async function measureStrategy(rotation: RotationName): Promise<StrategyResult> {
   const rates = await ratesBySize(rotation);
-  return { rates, heap: heapPerProxy(rotation, 100_000) };
+  const heap = heapPerProxy(rotation, 100_000);
+  const dead: number[] = [];
+  for (const share of DEAD_SHARES) dead.push(await deadPoolRate(rotation, share));
+  return { rates, heap, dead };
 }
 
 function inChildProcess(rotation: RotationName): Promise<StrategyResult> {
@@ -124,10 +150,12 @@ async function main(): Promise<void> {
   console.log(`baseline (naive scan per pick): ${SIZES.map((n) => `${fmt(n)} proxies: ${fmt(naive.get(n)!)}/s`).join(', ')}\n`);
   const header = ['strategy', ...SIZES.map((n) => `${fmt(n)} proxies`), 'cost 100k/10', 'vs naive @100k', 'heap/proxy @100k'];
   const rows: string[][] = [];
+  const deadRows: string[][] = [];
   // BENCH_STRATEGIES=weighted,random measures only those.
   const only = process.env.BENCH_STRATEGIES?.split(',');
   for (const rotation of ROTATION_NAMES.filter((name) => !only || only.includes(name))) {
-    const { rates, heap } = await inChildProcess(rotation);
+    const { rates, heap, dead } = await inChildProcess(rotation);
+    deadRows.push([rotation, ...dead.map((r) => `${fmt(r)}/s`)]);
     rows.push([
       rotation,
       ...rates.map((r) => `${fmt(r)}/s`),
@@ -136,12 +164,20 @@ async function main(): Promise<void> {
       `${fmt(heap)} B`,
     ]);
   }
+  printTable(header, rows);
+  console.log('\ncost 100k/10: time per cycle at 100,000 proxies over time per cycle at 10 (target ≤ 2×).\n');
+  console.log(
+    `in mostly dead pools: cycles per second through 100,000 proxies, some with an open breaker (median of 3 runs of ${fmt(DEAD_CYCLES)})\n`,
+  );
+  printTable(['strategy', ...DEAD_SHARES.map((share) => `${share * 100}% dead`)], deadRows);
+}
+
+function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log('\ncost 100k/10: time per cycle at 100,000 proxies over time per cycle at 10 (target ≤ 2×).');
 }
 
 const strategyFlag = process.argv.indexOf('--strategy');
