@@ -204,25 +204,9 @@ describe('weighted', () => {
   it('keeps drawing rather than scan a large pool that is mostly dead', () => {
     // With 64 draws a pick, nine in ten proxies dead and the live ones new (an eighth of a
     // healthy weight), half the picks fell back to a scan of the whole pool.
-    const inner = new WeightedRotation();
-    let checks = 0;
-    const counting: RotationStrategy = {
-      onAdded: (c) => inner.onAdded(c),
-      onUpdated: (c) => inner.onUpdated(c),
-      pickIndex: (context) =>
-        inner.pickIndex({
-          ...context,
-          random: context.random,
-          isEligible: (c) => context.isEligible(c),
-          isEligibleAt: (i) => {
-            checks++;
-            return context.isEligibleAt(i);
-          },
-        }),
-      pick: () => undefined,
-    };
+    const counted = countingChecks(new WeightedRotation());
     const { pool } = fakePool({
-      rotation: counting,
+      rotation: counted.strategy,
       proxies: proxyList(4_000),
       breaker: { failureThreshold: 1 },
       targetHealth: { enabled: false },
@@ -235,7 +219,7 @@ describe('weighted', () => {
       expect(ids.indexOf(lease.proxy.id) % 10).toBe(0);
       lease.release();
     }
-    expect(checks / picks).toBeLessThan(500); // a scan reads all 4,000, twice
+    expect(counted.checks() / picks).toBeLessThan(500); // a scan reads all 4,000, twice
   });
 
   it('still picks proportionally when most proxies are unusable (the exact scan)', async () => {
@@ -278,26 +262,9 @@ describe('least-used', () => {
   it('stays O(1) a pick and spreads the load when the least used proxies are the dead ones', () => {
     // Dead proxies are the least used because they are not used: they gather at the front of the
     // order. A pick must not scan the pool past them (it did, every pick) and must still spread.
-    const inner = new LeastUsed();
-    let checks = 0;
-    const counting: RotationStrategy = {
-      onAdded: (c) => inner.onAdded(c),
-      onRemoved: (c) => inner.onRemoved(c),
-      onUpdated: (c) => inner.onUpdated(c),
-      pickIndex: (context) =>
-        inner.pickIndex({
-          ...context,
-          random: context.random,
-          isEligible: (c) => context.isEligible(c),
-          isEligibleAt: (i) => {
-            checks++;
-            return context.isEligibleAt(i);
-          },
-        }),
-      pick: () => undefined,
-    };
+    const counted = countingChecks(new LeastUsed());
     const { pool } = fakePool({
-      rotation: counting,
+      rotation: counted.strategy,
       proxies: proxyList(2_000),
       breaker: { failureThreshold: 1 },
       targetHealth: { enabled: false },
@@ -313,7 +280,7 @@ describe('least-used', () => {
       uses.set(lease.proxy.id, (uses.get(lease.proxy.id) ?? 0) + 1);
       lease.success();
     }
-    expect(checks / picks).toBeLessThan(100); // a scan would be 2,000
+    expect(counted.checks() / picks).toBeLessThan(100); // a scan would be 2,000
     const counts = [...live].map((id) => uses.get(id) ?? 0);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(4); // 8 each on average: nobody starves
     expect(Math.max(...counts)).toBeLessThanOrEqual(12);
@@ -430,3 +397,28 @@ describe('custom strategy', () => {
     expect(() => new ProxyPool({ rotation: {} as RotationStrategy })).toThrow(/pick\(context\)/);
   });
 });
+
+/** A built-in strategy behind a wrapper that counts the eligibility checks its picks make. */
+function countingChecks(inner: RotationStrategy & Required<Pick<RotationStrategy, 'pickIndex'>>): {
+  strategy: RotationStrategy;
+  checks: () => number;
+} {
+  let checks = 0;
+  const strategy: RotationStrategy = {
+    onAdded: (c) => inner.onAdded?.(c),
+    onRemoved: (c) => inner.onRemoved?.(c),
+    onUpdated: (c) => inner.onUpdated?.(c),
+    pickIndex: (context) =>
+      inner.pickIndex({
+        ...context,
+        random: context.random,
+        isEligible: (c) => context.isEligible(c),
+        isEligibleAt: (i) => {
+          checks++;
+          return context.isEligibleAt(i);
+        },
+      }),
+    pick: () => undefined,
+  };
+  return { strategy, checks: () => checks };
+}
