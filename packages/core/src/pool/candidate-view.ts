@@ -6,8 +6,9 @@ import type { Candidate } from '../rotation/strategy.js';
  * A candidate read by index from the pool's table, with no per-proxy object behind it: what
  * the pool hands the built-in strategies' `onUpdated` on every lease and outcome, so that
  * keeping their indexes up to date reads the row and never the entry (at 100,000 proxies,
- * one cache miss less per call). One view per pool, pointed at a new index before each use:
- * it is only valid during the call, and the built-ins keep indexes, never the view.
+ * one cache miss less per call), and what `PickContext.viewAt` returns. The pool keeps one for
+ * each and points it at a new index before each use: a view is only valid until then, and the
+ * built-ins keep indexes, never views.
  */
 export class CandidateView extends HealthRow implements Candidate {
   index = 0;
