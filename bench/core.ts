@@ -45,9 +45,14 @@ function gc(): void {
 
 const ROUNDS = 5;
 
-async function cycles(pool: ProxyPool, count: number): Promise<void> {
+/** Runs `count` acquire + report cycles; returns their rate per second. */
+async function cycles(pool: ProxyPool, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) (await pool.acquire({ target: TARGET })).success({ latencyMs: 100 });
+  return count / (Number(process.hrtime.bigint() - start) / 1e9);
 }
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * Each size's median rate over five rounds, after a warm-up, the sizes taking turns within a
@@ -60,15 +65,11 @@ async function ratesBySize(rotation: RotationName): Promise<number[]> {
   gc();
   const rates: number[][] = SIZES.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, pool] of pools.entries()) {
-      const start = process.hrtime.bigint();
-      await cycles(pool, CYCLES);
-      rates[i]!.push(CYCLES / (Number(process.hrtime.bigint() - start) / 1e9));
-    }
+    for (const [i, pool] of pools.entries()) rates[i]!.push(await cycles(pool, CYCLES));
   }
   for (const pool of pools) await pool.close();
   gc();
-  return rates.map((r) => r.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!);
+  return rates.map(median);
 }
 
 function naiveCyclesPerSecond(n: number): number {
@@ -105,13 +106,9 @@ async function deadPoolRate(rotation: RotationName, share: number): Promise<numb
   for (let i = 0; i < dead; i++) pool.report(list[Math.floor((i * list.length) / dead)]!, { ok: false, kind: 'proxy_unreachable' });
   await cycles(pool, 2_000);
   const rates: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const start = process.hrtime.bigint();
-    await cycles(pool, DEAD_CYCLES);
-    rates.push(DEAD_CYCLES / (Number(process.hrtime.bigint() - start) / 1e9));
-  }
+  for (let run = 0; run < 3; run++) rates.push(await cycles(pool, DEAD_CYCLES));
   await pool.close();
-  return rates.sort((a, b) => a - b)[1]!;
+  return median(rates);
 }
 
 interface StrategyResult {

@@ -105,6 +105,17 @@ export class HealthRow implements ScoreStats {
     this.table.data[at + this.row] = value;
   }
 
+  /** @internal — the row's NEEDS_CHECK bits. */
+  get flags(): number {
+    return this.table.data[NEEDS_CHECK + this.row]!;
+  }
+
+  /** The breaker's state as summed up in the row (kept by PoolEntry whenever the breaker is replaced). */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    const flags = this.flags;
+    return (flags & NEEDS_CHECK_OPEN) !== 0 ? 'open' : (flags & NEEDS_CHECK_HALF_OPEN) !== 0 ? 'half-open' : 'closed';
+  }
+
   get successes(): number {
     return this.table.data[SUCCESSES + this.row]!;
   }
@@ -231,9 +242,10 @@ export class TableHealthRecord extends HealthRow implements HealthRecord {
   }
 
   /**
-   * The breaker and the bans are replaced whole (never changed in place) by the pool, by a
-   * restore, or by a store merging what other machines learned: each replacement is announced
-   * through `healthChanged`, so that a pick's summary of them in the row stays true.
+   * The breaker and the bans are replaced whole by the pool, by a restore, or by a store merging
+   * what other machines learned: each replacement is announced through `healthChanged`, so that
+   * a pick's summary of them in the row stays true. (The pool also adds and prunes bans in
+   * place, and then sets `hasBans` itself.)
    */
   get breaker(): BreakerState {
     return this.#breaker;

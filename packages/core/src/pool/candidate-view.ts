@@ -1,4 +1,4 @@
-import { HealthRow, type HealthTable, NEEDS_CHECK, NEEDS_CHECK_HALF_OPEN, NEEDS_CHECK_OPEN, ROW_STRIDE } from '../health/table.js';
+import { HealthRow, type HealthTable, ROW_STRIDE } from '../health/table.js';
 import type { Proxy } from '../proxy.js';
 import type { Candidate } from '../rotation/strategy.js';
 
@@ -27,10 +27,5 @@ export class CandidateView extends HealthRow implements Candidate {
 
   get proxy(): Proxy {
     return this.#proxies[this.index]!;
-  }
-
-  get circuit(): 'closed' | 'open' | 'half-open' {
-    const flags = this.table.data[this.row + NEEDS_CHECK]!;
-    return (flags & NEEDS_CHECK_OPEN) !== 0 ? 'open' : (flags & NEEDS_CHECK_HALF_OPEN) !== 0 ? 'half-open' : 'closed';
   }
 }

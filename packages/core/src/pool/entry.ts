@@ -22,9 +22,6 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   removed = false;
   /** Position in the pool's array (for O(1) removal); the row sits at index × ROW_STRIDE. */
   index = -1;
-  #circuit: 'closed' | 'open' | 'half-open' = 'closed';
-  #hasBans = false;
-
   constructor(proxy: Proxy, table: HealthTable, now: number) {
     super(table, now);
     this.proxy = proxy;
@@ -32,37 +29,21 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   }
 
   /**
-   * Mirrors of the breaker's state and of whether any ban exists, for the checks of every pick.
-   * Both are also summed up in the row (NEEDS_CHECK), so that a pick by index can tell a
-   * plainly usable proxy from the row alone, without reading this object.
+   * Whether the proxy has bans, as summed up in the row's NEEDS_CHECK bits (with the breaker's
+   * state, read as `circuit`), so that a pick by index can tell a plainly usable proxy from the
+   * row alone, without reading this object. Set by the pool when it adds or prunes a ban in place.
    */
-  get circuit(): 'closed' | 'open' | 'half-open' {
-    return this.#circuit;
-  }
-  set circuit(value: 'closed' | 'open' | 'half-open') {
-    this.#circuit = value;
-    this.#mirror();
-  }
   get hasBans(): boolean {
-    return this.#hasBans;
+    return (this.flags & NEEDS_CHECK_BANS) !== 0;
   }
   set hasBans(value: boolean) {
-    this.#hasBans = value;
-    this.#mirror();
+    this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_BANS) | (value ? NEEDS_CHECK_BANS : 0));
   }
 
-  #mirror(): void {
-    const circuit = this.#circuit === 'open' ? NEEDS_CHECK_OPEN : this.#circuit === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
-    this.setNumber(NEEDS_CHECK, circuit | (this.#hasBans ? NEEDS_CHECK_BANS : 0));
-  }
-
+  /** The breaker or the bans were replaced: the row's summary follows. */
   protected override healthChanged(): void {
-    this.syncMirrors();
-  }
-
-  /** Brings the mirrors in line with the breaker and the bans (done on every replacement of either). */
-  syncMirrors(): void {
-    this.circuit = this.breaker.state;
-    this.hasBans = this.bans.size > 0;
+    const state = this.breaker.state;
+    const circuit = state === 'open' ? NEEDS_CHECK_OPEN : state === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
+    this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0));
   }
 }

@@ -200,10 +200,7 @@ export class ProxyPool implements LeaseOwner {
     if (existing) return existing.proxy;
     const now = this.options.clock.now();
     const entry = new PoolEntry(proxy, this.#table, now);
-    if (this.options.healthStore) {
-      this.options.healthStore.attach(proxy.id, entry);
-      entry.syncMirrors();
-    }
+    this.options.healthStore?.attach(proxy.id, entry);
     this.#rescore(entry, now);
     entry.index = this.#entries.length;
     this.#entries.push(entry);
@@ -644,7 +641,6 @@ export class ProxyPool implements LeaseOwner {
   #setBreaker(entry: PoolEntry, next: BreakerState, reason: string): void {
     const previous = entry.breaker;
     entry.breaker = next;
-    entry.circuit = next.state;
     if (previous.state === next.state && !(next.state === 'open' && previous !== next)) return;
     if (previous.state !== next.state) this.#strategy.onUpdated?.(entry);
     const proxy = entry.proxy;
@@ -733,7 +729,6 @@ export class ProxyPool implements LeaseOwner {
         continue;
       }
       applyHealth(entry, saved);
-      entry.syncMirrors();
       this.#rescore(entry, now);
       this.#strategy.onUpdated?.(entry);
       restored++;
