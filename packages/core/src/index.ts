@@ -65,6 +65,7 @@ export { classifyError } from './classify/node-errors.js';
 export { backoffDelay } from './retry/backoff.js';
 export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
+export { type ProbeOptions, probe } from './healthcheck/probe.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';
 export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js';
 export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './browser/attempt-runner.js';
