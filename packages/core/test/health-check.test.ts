@@ -38,6 +38,21 @@ describe('active health checks', () => {
     await pool.close();
   });
 
+  it("opens a hanging proxy's breaker when others answer the same URL in the same round, and not when none does", async () => {
+    const url = farm.site.url('/page/1', 'health.test');
+    const hanging = farm.proxy('hanging').id;
+    const mixed = new ProxyPool({ proxies: [farm.proxy('good').url, farm.proxy('hanging').url], breaker: { failureThreshold: 2 } });
+    for (let round = 0; round < 2; round++) await mixed.checkHealth({ url, timeoutMs: 300 });
+    expect(mixed.getMetrics(hanging)).toMatchObject({ circuitState: 'open', consecutiveFailures: 2 });
+    await mixed.close();
+
+    // Nothing answered: the URL may be down, so the timeouts wait for proof as real work's do.
+    const alone = new ProxyPool({ proxies: [farm.proxy('hanging').url], breaker: { failureThreshold: 2 } });
+    for (let round = 0; round < 2; round++) await alone.checkHealth({ url, timeoutMs: 300 });
+    expect(alone.getMetrics(hanging)).toMatchObject({ circuitState: 'closed', consecutiveFailures: 0 });
+    await alone.close();
+  });
+
   it('tells the rotation strategy of what each probe found', async () => {
     const updated = new Set<string>();
     const rotation: RotationStrategy = {

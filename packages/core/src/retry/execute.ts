@@ -3,8 +3,9 @@ import { type AttemptRecord, RetriesExhaustedError } from '../errors.js';
 import { isRetryable } from '../failure-kinds.js';
 import { type Classification, type Classifier, normalizeClassification } from '../classify/classification.js';
 import { classifyError } from '../classify/node-errors.js';
+import type { Clock, Random } from '../clock.js';
 import type { Lease } from '../lease.js';
-import type { ProxyPool } from '../pool/pool.js';
+import type { PoolEvents } from '../pool/events.js';
 import type { Proxy } from '../proxy.js';
 import { targetKey } from '../target.js';
 import { backoffDelay } from './backoff.js';
@@ -42,6 +43,25 @@ export interface ExecuteOptions {
   onFailedAttempt?: ((record: AttemptRecord) => void) | undefined;
 }
 
+/**
+ * What the retry loop needs of a pool: to lease (now, or waiting), to know how many proxies
+ * there are, how long to pause for a down target, and when that target comes back. The retry
+ * loop sits on top of the pool through this; `ProxyPool` satisfies it and never imports back.
+ */
+export interface RetryHost {
+  readonly options: {
+    readonly clock: Clock;
+    readonly random: Random;
+    readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; factor: number; jitter: boolean };
+    readonly maxWaitMs: number;
+  };
+  readonly size: number;
+  tryAcquire(options: { target?: string | URL | undefined; exclude?: Iterable<string> | undefined }): Lease | undefined;
+  acquire(options: { target?: string | URL | undefined; signal?: AbortSignal | undefined; maxWaitMs?: number | undefined }): Promise<Lease>;
+  targetBackoffMs(target: string | URL | undefined): number;
+  on(event: 'targetUp', listener: PoolEvents['targetUp']): () => void;
+}
+
 class DeadlineError extends Error {
   override name = 'TimeoutError';
 }
@@ -51,7 +71,7 @@ class DeadlineError extends Error {
  * is p-retry's; what this adds is the choice of proxy, the classification of failures, and
  * waits on the pool's clock (so that they run on fake time in tests and end on abort).
  */
-export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
+export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
   const { clock, random, retry } = pool.options;
   const retries = options.retries ?? retry.retries;
   if (!(Number.isInteger(retries) && retries >= 0))
@@ -146,7 +166,7 @@ export async function executeWithRetry<T>(pool: ProxyPool, task: Task<T>, option
 
 /** A proxy not yet tried in this job while one is usable; else any usable one; else wait for one. */
 async function acquireUntried(
-  pool: ProxyPool,
+  pool: RetryHost,
   target: string | URL | undefined,
   tried: Set<string>,
   signal: AbortSignal,
@@ -162,7 +182,7 @@ async function acquireUntried(
 
 /** Sleeps on the pool's clock; a down target coming back ends the pause at once. */
 async function pauseUnlessTargetComesBack(
-  pool: ProxyPool,
+  pool: RetryHost,
   target: string | URL | undefined,
   ms: number,
   signal: AbortSignal,
