@@ -65,7 +65,8 @@ export const SCENARIOS: Scenario[] = [
     proxy: { mode: 'good' },
     path: '/page/1',
     siteDown: true,
-    expected: 'proxy_error',
+    // The proxy's 502 says `Proxy-Status: …; error=connection_refused`: it worked, the far side did not.
+    expected: 'tunnel_failed',
     status: 502,
   },
   {

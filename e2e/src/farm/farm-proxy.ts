@@ -158,7 +158,7 @@ export class FarmProxy {
       return;
     }
     if (mode === 'error502') {
-      res.writeHead(502, { 'proxy-status': `${this.name}; error=destination_unavailable`, 'content-length': 0 });
+      res.writeHead(502, { 'proxy-status': `${this.name}; error=proxy_internal_error`, 'content-length': 0 });
       res.end();
       return;
     }

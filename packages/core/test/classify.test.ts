@@ -46,8 +46,10 @@ describe('classifyResponse', () => {
     [{ status: 500 }, 'target_error'],
     [{ status: 502, bodyLength: 1200 }, 'target_error'],
     [{ status: 502, bodyLength: 0 }, 'proxy_error'],
-    [{ status: 503, headers: { 'x-squid-error': 'ERR_DNS_FAIL 0' }, bodyLength: 3000 }, 'proxy_error'],
-    [{ status: 504, headers: { 'proxy-status': 'edge; error=connection_timeout' }, bodyLength: 10 }, 'proxy_error'],
+    // A proxy labelling the far side as failing worked: ambiguous (see classify-proxy-answers.test.ts).
+    [{ status: 503, headers: { 'x-squid-error': 'ERR_DNS_FAIL 0' }, bodyLength: 3000 }, 'tunnel_failed'],
+    [{ status: 504, headers: { 'proxy-status': 'edge; error=connection_timeout' }, bodyLength: 10 }, 'tunnel_failed'],
+    [{ status: 502, headers: { 'proxy-status': 'edge; error=proxy_internal_error' }, bodyLength: 10 }, 'proxy_error'],
   ])('%j → %s', (evidence, kind) => {
     expect(classifyResponse(evidence)?.kind).toBe(kind);
   });
