@@ -16,6 +16,34 @@ async function drive<T>(clock: import('../src/testing/index.js').FakeClock, job:
 }
 
 describe('executeWithRetry', () => {
+  it('says why when its deadline passes while the pool has no usable proxy: what it tried, and what it waited for', async () => {
+    const refused = () => {
+      throw new AttemptFailedError('proxy_auth');
+    };
+    // Its only proxy refused its credentials in an earlier job: no attempt, and the breaker's reason.
+    const before = fakePool({ proxies: ['10.0.0.1:80'] });
+    before.pool.report('10.0.0.1:80', { ok: false, kind: 'proxy_auth' });
+    const idle = await drive(
+      before.clock,
+      before.pool.executeWithRetry(async () => refused(), { target: TARGET, deadlineMs: 4_000 }),
+    ).catch((e) => e);
+    expect(idle).toBeInstanceOf(NoProxyAvailableError);
+    expect(idle.message).toMatch(/deadline of 4000 ms passed while waiting for a proxy/);
+    expect(idle.message).toMatch(/1 with an open breaker: the proxy refused its credentials/);
+
+    // It refuses them in this job: the attempt and its kind, then what the job waited for.
+    const during = fakePool({ proxies: ['10.0.0.1:80'] });
+    const tried = await drive(
+      during.clock,
+      during.pool.executeWithRetry(async () => refused(), { target: TARGET, deadlineMs: 4_000 }),
+    ).catch((e) => e);
+    expect(tried).toBeInstanceOf(RetriesExhaustedError);
+    expect((tried as RetriesExhaustedError).attempts.map((a) => a.kind)).toEqual(['proxy_auth']);
+    expect(tried.message).toMatch(
+      /deadline of 4000 ms passed while waiting for a proxy after 1 attempt .*http:\/\/10\.0\.0\.1:80: proxy_auth.*refused its credentials/,
+    );
+  });
+
   it('does not count free failures (consumesRetry: false) against the retries, at most once per proxy', async () => {
     const { pool, clock } = fakePool({ proxies: ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80'], rotation: 'round-robin' });
     const free = () => new AttemptFailedError('proxy_unreachable', { consumesRetry: false });
@@ -95,7 +123,7 @@ describe('executeWithRetry', () => {
       pool.executeWithRetry(async (proxy) => {
         throw proxy.id.endsWith('1:80')
           ? Object.assign(new Error('x'), { code: 'ETIMEDOUT' })
-          : new Error('net::ERR_TUNNEL_CONNECTION_FAILED at https://shop.example');
+          : new AttemptFailedError('tunnel_failed', { message: 'the tunnel to https://shop.example failed' });
       }),
     ).catch((e: unknown) => e)) as RetriesExhaustedError;
     expect(error.code).toBe('ERR_RETRIES_EXHAUSTED');

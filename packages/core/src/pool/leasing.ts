@@ -287,19 +287,24 @@ export class Leasing implements LeaseOwner {
     let trials = 0;
     let banned = 0;
     let excluded = 0;
+    // Why breakers are open, by reason (the count of failures in a row left out): the first thing a user needs to know.
+    const reasons = new Map<string, number>();
     for (const entry of entries) {
       if (exclude?.has(entry.id)) {
         excluded++;
         continue;
       }
       const breaker = this.#health.advance(entry, now);
-      if (breaker.state === 'open') open++;
-      else if (!admits(breaker, this.#options.breaker)) trials++;
+      if (breaker.state === 'open') {
+        open++;
+        const reason = breaker.reason.replace(/^\d+ consecutive failures, /, '');
+        if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      } else if (!admits(breaker, this.#options.breaker)) trials++;
       else if (isBanned(entry.bans.get(target ?? NO_TARGET), now)) banned++;
     }
     const next = this.#nextAvailableAt(target, exclude, now);
     const parts = [
-      open && `${open} with an open breaker`,
+      open && `${open} with an open breaker${openReasons(reasons, open)}`,
       trials && `${trials} half-open with their trial in flight`,
       banned && `${banned} banned by ${target}`,
       excluded && `${excluded} excluded`,
@@ -311,4 +316,14 @@ export class Leasing implements LeaseOwner {
       target,
     });
   }
+}
+
+/** ` (the proxy refused its credentials…)`, or the two most common reasons with their counts. */
+function openReasons(reasons: ReadonlyMap<string, number>, open: number): string {
+  if (reasons.size === 0) return '';
+  const sorted = [...reasons].sort((a, b) => b[1] - a[1]);
+  if (sorted.length === 1 && sorted[0]![1] === open) return `: ${sorted[0]![0]}`;
+  const shown = sorted.slice(0, 2).map(([reason, n]) => `${n}: ${reason}`);
+  if (sorted.length > 2) shown.push('…');
+  return ` (${shown.join('; ')})`;
 }

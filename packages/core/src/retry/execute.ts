@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { type AttemptRecord, RetriesExhaustedError } from '../errors.js';
+import { type AttemptRecord, NoProxyAvailableError, RetriesExhaustedError } from '../errors.js';
 import { isRetryable } from '../failure-kinds.js';
 import { type Classification, type Classifier, normalizeClassification } from '../classify/classification.js';
 import { classifyError } from '../classify/node-errors.js';
@@ -100,8 +100,20 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
 
   const classify = (error: unknown): Classification => normalizeClassification(options.classify?.(error)) ?? classifyError(error);
 
+  // Why the job could not get a proxy at the end, when it could not: the error says it.
+  let unavailable: NoProxyAvailableError | undefined;
   const runAttempt = async (attempt: number): Promise<T> => {
-    const lease = await acquireUntried(pool, options.target, tried, job.signal, deadline);
+    let lease: Lease;
+    try {
+      lease = await acquireUntried(pool, options.target, tried, options.signal, deadline);
+    } catch (error) {
+      // No proxy became usable within the wait (the pool's maxWaitMs or what is left of the
+      // deadline): another attempt would wait again for the same thing.
+      if (!(error instanceof NoProxyAvailableError)) throw error;
+      unavailable = error;
+      stoppedEarly = true;
+      throw new AbortError(error);
+    }
     tried.add(lease.proxy.id);
     const attemptStart = clock.now();
     try {
@@ -152,6 +164,7 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
     });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
+    if (unavailable) throw explainUnavailable(unavailable, attempts, options, clock.now() >= deadline);
     if (stoppedEarly && !job.signal.aborted) throw error;
     if (job.signal.aborted && attempts.length === 0) throw job.signal.reason;
     if (attempts.length === 0) throw error; // no proxy could be leased: NoProxyAvailableError
@@ -164,12 +177,37 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
   }
 }
 
-/** A proxy not yet tried in this job while one is usable; else any usable one; else wait for one. */
+/**
+ * The job ends because no proxy became usable: with no attempt made, the pool's own
+ * `NoProxyAvailableError` (what it waited for: open breakers and why, bans, trials in flight),
+ * after the deadline said first; with attempts, `RetriesExhaustedError` listing them, then that.
+ */
+function explainUnavailable(
+  error: NoProxyAvailableError,
+  attempts: readonly AttemptRecord[],
+  options: ExecuteOptions,
+  deadlinePassed: boolean,
+): Error {
+  const why = deadlinePassed ? `the job's deadline of ${options.deadlineMs} ms passed while waiting for a proxy` : 'no proxy became usable';
+  if (attempts.length === 0)
+    return new NoProxyAvailableError(`${why}: ${error.message}`, { nextAvailableAt: error.nextAvailableAt, target: error.target });
+  const summary = attempts.map((a) => `${a.proxyId ?? '-'}: ${a.kind}`).join('; ');
+  return new RetriesExhaustedError(
+    `${why} after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}${options.target ? ` for ${options.target}` : ''} (${summary}): ${error.message}`,
+    attempts,
+  );
+}
+
+/**
+ * A proxy not yet tried in this job while one is usable; else any usable one; else wait for
+ * one, at most until the deadline: the pool's own wait ends then, with an error that says
+ * what it waited for (the job's abort would say only that time ran out).
+ */
 async function acquireUntried(
   pool: RetryHost,
   target: string | URL | undefined,
   tried: Set<string>,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   deadline: number,
 ): Promise<Lease> {
   const fresh = pool.tryAcquire({ target, exclude: tried });
