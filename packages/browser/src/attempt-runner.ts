@@ -1,9 +1,12 @@
-import { AttemptFailedError, type Classification } from '../classify/classification.js';
-import { isRetryable } from '../failure-kinds.js';
-import type { Lease } from '../lease.js';
-import type { ProxyPool } from '../pool/pool.js';
-import type { Proxy } from '../proxy.js';
-import type { ExecuteOptions } from '../retry/execute.js';
+import {
+  AttemptFailedError,
+  type Classification,
+  type ExecuteOptions,
+  type Lease,
+  type Proxy,
+  type ProxyPool,
+  isRetryable,
+} from '@proxy-pool/core';
 import type { NavigationTracker } from './navigation-tracker.js';
 
 /** One attempt's browser context, opened by an adapter on a leased proxy. */

@@ -1,5 +1,4 @@
-import type { FailureKind } from '../failure-kinds.js';
-import type { Classification } from './classification.js';
+import type { Classification, FailureKind } from '@proxy-pool/core';
 
 /**
  * Chromium's network error codes, as both Playwright and Puppeteer report them

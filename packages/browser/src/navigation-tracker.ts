@@ -1,6 +1,5 @@
-import { detectBlockPage } from '../classify/block-page.js';
-import type { Classification } from '../classify/classification.js';
-import type { Outcome } from '../outcome.js';
+import type { Classification, Outcome } from '@proxy-pool/core';
+import { detectBlockPage } from './block-page.js';
 
 /**
  * The library-independent half of a browser adapter: it follows main-frame navigations

@@ -1,13 +1,9 @@
-import { AttemptFailedError, type Classification } from '../classify/classification.js';
-import { UnsupportedProxyError } from '../errors.js';
-import type { Lease } from '../lease.js';
-import type { ProxyPool } from '../pool/pool.js';
-import type { Proxy } from '../proxy.js';
-import { targetUrl } from '../target.js';
+import { AttemptFailedError, type Classification, type Lease, type Proxy, type ProxyPool, UnsupportedProxyError } from '@proxy-pool/core';
 import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
 import type { NavigationTracker } from './navigation-tracker.js';
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { preflight } from './preflight.js';
+import { targetUrl } from './target-url.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
 const PREFLIGHT_TRUST_MS = 60_000;

@@ -1,9 +1,7 @@
 import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Classification } from '../classify/classification.js';
-import { classifyError } from '../classify/node-errors.js';
-import { socksConnect } from '../healthcheck/socks-connector.js';
-import type { Proxy } from '../proxy.js';
+import { type Classification, type Proxy, classifyError } from '@proxy-pool/core';
+import { SocksClient } from 'socks';
 
 /** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
 const MAX_HEAD_BYTES = 8_192;
@@ -79,6 +77,22 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
     // A check still connecting when the timeout won: drop its socket when it arrives.
     void check.then(() => socket?.destroy());
   }
+}
+
+/** A TCP connection to `host:port` through a SOCKS4/5 proxy (the `socks` library, as core's health checks). */
+function socksConnect(proxy: Proxy, host: string, port: number, timeoutMs: number): ReturnType<typeof SocksClient.createConnection> {
+  return SocksClient.createConnection({
+    proxy: {
+      host: proxy.host,
+      port: proxy.port,
+      type: proxy.protocol === 'socks4' ? 4 : 5,
+      userId: proxy.username,
+      password: proxy.password,
+    },
+    command: 'connect',
+    destination: { host, port },
+    timeout: timeoutMs,
+  });
 }
 
 function portOf(url: URL): number {

@@ -1,5 +1,4 @@
-import type { Classification } from '../classify/classification.js';
-import { classifyResponse } from '../classify/http-status.js';
+import { type Classification, classifyResponse } from '@proxy-pool/core';
 import type { NavigationTrackerOptions } from './navigation-tracker.js';
 
 /** What Playwright's `Response` and Puppeteer's `HTTPResponse` have in common, and all the tracker needs. */

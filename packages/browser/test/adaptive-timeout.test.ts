@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AdaptiveTimeout } from '../src/browser/adaptive-timeout.js';
+import { AdaptiveTimeout } from '../src/adaptive-timeout.js';
 
 describe('AdaptiveTimeout (the pre-flight timeout)', () => {
   it('is the ceiling until something answers', () => {

@@ -1,7 +1,8 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyFarm, Socks5Server } from '../../../e2e/src/farm/index.js';
-import { parseProxy, preflight } from '../src/index.js';
+import { parseProxy } from '@proxy-pool/core';
+import { preflight } from '../src/index.js';
 
 // Real sockets to real local proxies that fail on purpose.
 describe('pre-flight checks', () => {

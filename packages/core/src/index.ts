@@ -59,7 +59,6 @@ export {
 export { WeightedRotation } from './rotation/weighted.js';
 export { targetKey } from './target.js';
 export { AttemptFailedError, type Classification, type Classifier } from './classify/classification.js';
-export { chromiumNetError, classifyChromiumError } from './classify/chromium.js';
 export { type ResponseEvidence, classifyResponse, looksLikeProxyAnswer, parseRetryAfter } from './classify/http-status.js';
 export { classifyError } from './classify/node-errors.js';
 export { backoffDelay } from './retry/backoff.js';
@@ -67,16 +66,3 @@ export type { AttemptContext, ExecuteOptions, Task } from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
 export { type ProbeOptions, probe } from './healthcheck/probe.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';
-export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './classify/block-page.js';
-export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './browser/attempt-runner.js';
-export { type NavigationReport, NavigationTracker, type NavigationTrackerOptions } from './browser/navigation-tracker.js';
-export {
-  type AdapterOptions,
-  type BaseRunOptions,
-  type ContextLeaseOptions,
-  type OpenedContext,
-  PooledBrowserBase,
-  type PooledBrowserBaseOptions,
-} from './browser/pooled-browser-base.js';
-export { preflight } from './browser/preflight.js';
-export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './browser/response-like.js';

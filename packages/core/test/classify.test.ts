@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptFailedError, classifyChromiumError, classifyError, classifyResponse, parseRetryAfter } from '../src/index.js';
+import { AttemptFailedError, classifyError, classifyResponse, parseRetryAfter } from '../src/index.js';
 
 describe('classifyError', () => {
   it.each([
@@ -11,10 +11,8 @@ describe('classifyError', () => {
     [Object.assign(new Error('Proxy response (407) !== 200 when HTTP Tunneling'), { code: 'UND_ERR_ABORTED' }), 'proxy_auth'],
     [Object.assign(new Error('Proxy response (502) !== 200 when HTTP Tunneling'), { code: 'UND_ERR_ABORTED' }), 'tunnel_failed'],
     [new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }), 'proxy_unreachable'],
-    [new Error('page.goto: net::ERR_PROXY_CONNECTION_FAILED at http://a.test/'), 'proxy_unreachable'],
-    [new Error('net::ERR_TUNNEL_CONNECTION_FAILED at https://a.test/'), 'tunnel_failed'],
-    [new Error('net::ERR_CERT_AUTHORITY_INVALID at https://a.test/'), 'target_error'],
-    [new Error('net::ERR_SOMETHING_NEW'), 'unknown'],
+    // Chromium's messages are @proxy-pool/browser's (classifyBrowserError): core has no browser code.
+    [new Error('page.goto: net::ERR_PROXY_CONNECTION_FAILED at http://a.test/'), 'unknown'],
     [Object.assign(new Error('Timeout 3000ms exceeded.'), { name: 'TimeoutError' }), 'timeout'],
     [new DOMException('aborted', 'AbortError'), 'client'],
     [Object.assign(new Error('Forbidden'), { status: 403 }), 'blocked'],
@@ -58,30 +56,5 @@ describe('classifyResponse', () => {
     expect(parseRetryAfter('120')).toBe(120_000);
     expect(parseRetryAfter(new Date(10_000 + 30_000).toUTCString(), 10_000)).toBe(30_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
-  });
-});
-
-describe('classifyChromiumError', () => {
-  it('maps every net::ERR code of the reference table', () => {
-    const table: Record<string, string> = {
-      ERR_PROXY_CONNECTION_FAILED: 'proxy_unreachable',
-      ERR_INVALID_AUTH_CREDENTIALS: 'proxy_auth',
-      ERR_NO_SUPPORTED_PROXIES: 'proxy_auth',
-      ERR_PROXY_AUTH_UNSUPPORTED: 'proxy_auth',
-      ERR_INVALID_HTTP_RESPONSE: 'proxy_error',
-      ERR_TUNNEL_CONNECTION_FAILED: 'tunnel_failed',
-      ERR_SOCKS_CONNECTION_FAILED: 'tunnel_failed',
-      ERR_CONNECTION_RESET: 'connection',
-      ERR_CONNECTION_CLOSED: 'connection',
-      ERR_EMPTY_RESPONSE: 'connection',
-      ERR_SOCKET_NOT_CONNECTED: 'connection',
-      ERR_TIMED_OUT: 'timeout',
-      ERR_NAME_NOT_RESOLVED: 'target_error',
-      ERR_CERT_AUTHORITY_INVALID: 'target_error',
-      ERR_ABORTED: 'client',
-      ERR_BLOCKED_BY_CLIENT: 'client',
-      ERR_UNSAFE_PORT: 'client',
-    };
-    for (const [code, kind] of Object.entries(table)) expect(classifyChromiumError(`net::${code} at x`)?.kind, code).toBe(kind);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyPool } from '../src/index.js';
+import { AttemptFailedError, type FailureKind, ProxyPool } from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { proxyList } from './helpers.js';
 
@@ -20,7 +20,7 @@ describe('target health', () => {
     ['connection', 'net::ERR_CONNECTION_RESET'],
   ])(
     'a target down for 30 s (%s) opens no breaker and leaves scores above one real failure; work resumes when it is back',
-    async (_kind, message) => {
+    async (kind, message) => {
       const clock = new FakeClock();
       const pool = new ProxyPool({ proxies: proxyList(20), clock, random: seededRandom(3), retry: { retries: 50, minDelayMs: 200 } });
       const downEvents: string[] = [];
@@ -38,7 +38,7 @@ describe('target health', () => {
           .executeWithRetry(
             async () => {
               await clock.sleep(50);
-              if (clock.now() < upAt) throw new Error(`page.goto: ${message} at ${TARGET}`);
+              if (clock.now() < upAt) throw new AttemptFailedError(kind as FailureKind, { message: `page.goto: ${message} at ${TARGET}` });
               return 'ok';
             },
             { target: TARGET },

@@ -1,13 +1,5 @@
-import {
-  AttemptFailedError,
-  type Classification,
-  type FailureKind,
-  type ProxyPool,
-  classifyError,
-  classifyResponse,
-  detectBlockPage,
-  isRetryable,
-} from '@proxy-pool/core';
+import { classifyBrowserError, detectBlockPage } from '@proxy-pool/browser';
+import { AttemptFailedError, type Classification, type FailureKind, type ProxyPool, classifyResponse, isRetryable } from '@proxy-pool/core';
 import { ProxyConfiguration } from '@crawlee/core';
 
 /** The parts of a Crawlee crawling context the bridge reads (Playwright's and Puppeteer's alike). */
@@ -101,7 +93,7 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     },
     errorHandler: (context, error) => {
       // Errors after a reported navigation are the request handler's own, not the proxy's.
-      report(context, classifyError(error));
+      report(context, classifyBrowserError(error));
     },
   };
 }

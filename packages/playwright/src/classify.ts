@@ -1,11 +1,5 @@
-import {
-  type Classification,
-  chromiumNetError,
-  classifyChromiumError,
-  classifyError,
-  classifyResponseLike,
-  isResponseLike,
-} from '@proxy-pool/core';
+import { chromiumNetError, classifyBrowserError, classifyChromiumError, classifyResponseLike, isResponseLike } from '@proxy-pool/browser';
+import type { Classification } from '@proxy-pool/core';
 
 /**
  * What a Playwright error or main-frame response says about the proxy, as a failure kind;
@@ -22,7 +16,7 @@ import {
  */
 export function classify(input: unknown): Classification | undefined {
   if (isResponseLike(input)) return classifyResponseLike(input);
-  if (!(input instanceof Error) && (typeof input !== 'object' || input === null)) return classifyError(input);
+  if (!(input instanceof Error) && (typeof input !== 'object' || input === null)) return classifyBrowserError(input);
   const error = input as Error;
   const message = error.message ?? '';
   if (/Download is starting/i.test(message)) return { kind: 'client', evidence: 'download' };
@@ -39,5 +33,5 @@ export function classify(input: unknown): Classification | undefined {
   if (code === 'ERR_HTTP_RESPONSE_CODE_FAILURE') return { kind: 'unknown', evidence: code }; // the response says more; see the tracker
   if (code) return classifyChromiumError(message);
   if (error.name === 'TimeoutError') return { kind: 'timeout', evidence: message.split('\n')[0] };
-  return classifyError(error);
+  return classifyBrowserError(error);
 }

@@ -1,4 +1,5 @@
-import { type Classification, type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/core';
+import { type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/browser';
+import type { Classification } from '@proxy-pool/core';
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import { classify } from './classify.js';
 

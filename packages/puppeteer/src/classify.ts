@@ -1,11 +1,5 @@
-import {
-  type Classification,
-  chromiumNetError,
-  classifyChromiumError,
-  classifyError,
-  classifyResponseLike,
-  isResponseLike,
-} from '@proxy-pool/core';
+import { chromiumNetError, classifyBrowserError, classifyChromiumError, classifyResponseLike, isResponseLike } from '@proxy-pool/browser';
+import type { Classification } from '@proxy-pool/core';
 
 /**
  * What a Puppeteer error or main-frame response says about the proxy; undefined for a
@@ -17,7 +11,7 @@ import {
  */
 export function classify(input: unknown): Classification | undefined {
   if (isResponseLike(input)) return classifyResponseLike(input);
-  if (typeof input !== 'object' || input === null) return classifyError(input);
+  if (typeof input !== 'object' || input === null) return classifyBrowserError(input);
   const error = input as Error;
   const message = error.message ?? '';
   if (/Browser disconnected|Connection closed|Target crashed|Page crashed|browser has disconnected/i.test(message)) {
@@ -28,5 +22,5 @@ export function classify(input: unknown): Classification | undefined {
   }
   if (chromiumNetError(message)) return classifyChromiumError(message);
   if (error.name === 'TimeoutError') return { kind: 'timeout', evidence: message.split('\n')[0] };
-  return classifyError(error);
+  return classifyBrowserError(error);
 }

@@ -1,14 +1,12 @@
 import {
   type AdapterOptions,
   type BaseRunOptions,
-  type Classification,
   type ContextLeaseOptions,
   type OpenedContext,
   PooledBrowserBase,
-  type Proxy,
-  type ProxyPool,
   type SessionTaskContext,
-} from '@proxy-pool/core';
+} from '@proxy-pool/browser';
+import type { Classification, Proxy, ProxyPool } from '@proxy-pool/core';
 import type { Browser, BrowserContext, BrowserContextOptions, HTTPResponse, Page } from 'puppeteer-core';
 import { classify as defaultClassify } from './classify.js';
 import { answerProxyAuth } from './proxy-auth.js';

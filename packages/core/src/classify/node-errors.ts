@@ -1,6 +1,5 @@
 import type { FailureKind } from '../failure-kinds.js';
 import { AttemptFailedError, type Classification } from './classification.js';
-import { classifyChromiumError } from './chromium.js';
 import { classifyResponse } from './http-status.js';
 
 /** Node's and undici's error codes for a request made through a proxy. */
@@ -37,8 +36,9 @@ function statusOf(error: Record<string, unknown>): number | undefined {
 
 /**
  * Core's own classifier: `AttemptFailedError`, aborts, Node and undici network errors
- * (following `cause` chains, as fetch wraps them), errors that carry an HTTP status,
- * Chromium `net::ERR_…` messages, and programming errors (which are nobody's proxy's fault).
+ * (following `cause` chains, as fetch wraps them), errors that carry an HTTP status, and
+ * programming errors (which are nobody's proxy's fault). Browsers' own messages (Chromium's
+ * `net::ERR_…`) are `@proxy-pool/browser`'s: its `classifyBrowserError` asks that table first.
  */
 export function classifyError(error: unknown, depth = 0): Classification {
   if (error instanceof AttemptFailedError) {
@@ -62,8 +62,6 @@ export function classifyError(error: unknown, depth = 0): Classification {
     return { kind: status === 502 || status === 503 || status === 504 ? 'tunnel_failed' : 'proxy_error', status, evidence: message };
   }
   if (typeof e.code === 'string' && CODES[e.code]) return { kind: CODES[e.code]!, evidence: e.code };
-  const chromium = classifyChromiumError(message);
-  if (chromium) return chromium;
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'UND_ERR_ABORTED') return { kind: 'client', evidence: e.name };
   if (e.name === 'TimeoutError') return { kind: 'timeout', evidence: message || 'TimeoutError' };
   const status = statusOf(e);

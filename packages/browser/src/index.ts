@@ -1,0 +1,16 @@
+export { AdaptiveTimeout } from './adaptive-timeout.js';
+export { type BrowserSession, type RunInSessionsOptions, type SessionTaskContext, runInSessions } from './attempt-runner.js';
+export { BLOCK_PAGE_MAX_BYTES, detectBlockPage } from './block-page.js';
+export { chromiumNetError, classifyChromiumError } from './chromium.js';
+export { classifyBrowserError } from './classify-browser-error.js';
+export { type NavigationReport, NavigationTracker, type NavigationTrackerOptions } from './navigation-tracker.js';
+export {
+  type AdapterOptions,
+  type BaseRunOptions,
+  type ContextLeaseOptions,
+  type OpenedContext,
+  PooledBrowserBase,
+  type PooledBrowserBaseOptions,
+} from './pooled-browser-base.js';
+export { preflight } from './preflight.js';
+export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './response-like.js';
