@@ -67,7 +67,7 @@ describe.each(ROTATION_NAMES)('rotation %s', (rotation) => {
     for (const p of pool.proxies) failUntilOpen(pool, p.id);
     expect(pool.getProxy()).toBeUndefined();
     await expect(pool.acquire({ wait: false })).rejects.toThrow(
-      /no proxy is usable \(of 2: 2 with an open breaker\)\. The next one is usable in (4[89]|[56]\d|7[0-2]) s/,
+      /no proxy is usable \(of 2: 2 with an open breaker: the last proxy_unreachable\)\. The next one is usable in (4[89]|[56]\d|7[0-2]) s/,
     );
   });
 });
