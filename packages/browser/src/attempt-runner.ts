@@ -8,6 +8,7 @@ import {
   isRetryable,
 } from '@proxy-pool/core';
 import type { NavigationTracker } from './navigation-tracker.js';
+import { type WaitOptions, checkWaitOptions, executeWaiting } from './waiting.js';
 
 /** One attempt's browser context, opened by an adapter on a leased proxy. */
 export interface BrowserSession<C, P> {
@@ -29,7 +30,8 @@ export interface SessionTaskContext<C, P> {
   signal: AbortSignal;
 }
 
-export interface RunInSessionsOptions extends Pick<ExecuteOptions, 'target' | 'retries' | 'signal' | 'deadlineMs'> {}
+/** The job's target, retries, signal and deadline (as `executeWithRetry`), and how each attempt's acquire waits. */
+export interface RunInSessionsOptions extends Pick<ExecuteOptions, 'target' | 'retries' | 'signal' | 'deadlineMs'>, WaitOptions {}
 
 /**
  * The library-independent half of an adapter's `run()`: each attempt gets a fresh session
@@ -47,7 +49,15 @@ export function runInSessions<T, C, P>(
   task: (context: SessionTaskContext<C, P>) => Promise<T>,
   options: RunInSessionsOptions,
 ): Promise<T> {
-  return pool.executeWithRetry(
+  try {
+    checkWaitOptions(options, 'run()');
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { target, retries, signal, deadlineMs, wait, maxWaitMs, sticky } = options;
+  return executeWaiting(
+    pool,
+    { wait, maxWaitMs, sticky },
     async (proxy, attempt) => {
       let session: BrowserSession<C, P>;
       try {
@@ -89,7 +99,7 @@ export function runInSessions<T, C, P>(
         await session.close(ok);
       }
     },
-    { ...options, classify: (error) => adapter.classify(error), leaseEnd: 'release' },
+    { target, retries, signal, deadlineMs, classify: (error) => adapter.classify(error), leaseEnd: 'release' },
   );
 }
 

@@ -14,3 +14,4 @@ export {
 } from './pooled-browser-base.js';
 export { preflight } from './preflight.js';
 export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './response-like.js';
+export type { WaitOptions } from './waiting.js';

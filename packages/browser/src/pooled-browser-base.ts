@@ -4,6 +4,7 @@ import type { NavigationTracker } from './navigation-tracker.js';
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { preflight } from './preflight.js';
 import { targetUrl } from './target-url.js';
+import { type WaitOptions, checkWaitOptions, withWaiting } from './waiting.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
 const PREFLIGHT_TRUST_MS = 60_000;
@@ -64,14 +65,16 @@ export interface OpenedContext<B, C> {
   ownBrowser?: B | undefined;
 }
 
-export interface ContextLeaseOptions {
+/** Which proxy `newContext` leases, and how long it waits for one (as `pool.acquire`). */
+export interface ContextLeaseOptions extends WaitOptions {
   /** The URL (or host) the context will work on: bans are per target. */
   target?: string | URL | undefined;
   exclude?: Iterable<Proxy | string> | undefined;
   signal?: AbortSignal | undefined;
 }
 
-export interface BaseRunOptions<O> {
+/** `run()`'s options; `wait`, `maxWaitMs` and `sticky` go to every attempt's acquire. */
+export interface BaseRunOptions<O> extends WaitOptions {
   target?: string | URL;
   retries?: number;
   signal?: AbortSignal;
@@ -141,7 +144,9 @@ export abstract class PooledBrowserBase<B, C, P, O> {
    * reported to the pool; closing the context ends the lease.
    */
   async newContext(contextOptions?: O, options: ContextLeaseOptions = {}): Promise<C> {
-    const lease = await this.pool.acquire({ target: options.target, exclude: options.exclude, signal: options.signal });
+    checkWaitOptions(options, 'newContext()');
+    const { target, exclude, signal } = options;
+    const lease = await this.pool.acquire(withWaiting({ target, exclude, signal }, options));
     try {
       return (await this.#open(lease, contextOptions)).context;
     } catch (error) {
