@@ -74,17 +74,26 @@ export function parseExposition(text: string): Map<string, Family> {
   return families;
 }
 
+/** Each series of a histogram (one per label set but `le`): a _sum, a _count, cumulative buckets ending at +Inf = _count. */
 function checkHistogram(family: Family): void {
-  const buckets = family.samples.filter((s) => s.name === `${family.name}_bucket`);
-  const count = family.samples.find((s) => s.name === `${family.name}_count`);
-  if (!count || !family.samples.some((s) => s.name === `${family.name}_sum`)) throw new Error(`${family.name}: no _sum or _count`);
-  let last = 0;
-  for (const b of buckets) {
-    if (b.value < last) throw new Error(`${family.name}: buckets not cumulative`);
-    last = b.value;
+  const series = new Map<string, Sample[]>();
+  for (const s of family.samples) {
+    const { le: _le, ...rest } = s.labels;
+    const key = JSON.stringify(rest);
+    series.set(key, [...(series.get(key) ?? []), s]);
   }
-  const inf = buckets.find((b) => b.labels.le === '+Inf');
-  if (!inf || inf.value !== count.value) throw new Error(`${family.name}: the +Inf bucket is not the count`);
+  for (const [key, samples] of series) {
+    const buckets = samples.filter((s) => s.name === `${family.name}_bucket`);
+    const count = samples.find((s) => s.name === `${family.name}_count`);
+    if (!count || !samples.some((s) => s.name === `${family.name}_sum`)) throw new Error(`${family.name}${key}: no _sum or _count`);
+    let last = 0;
+    for (const b of buckets) {
+      if (b.value < last) throw new Error(`${family.name}${key}: buckets not cumulative`);
+      last = b.value;
+    }
+    const inf = buckets.find((b) => b.labels.le === '+Inf');
+    if (!inf || inf.value !== count.value) throw new Error(`${family.name}${key}: the +Inf bucket is not the count`);
+  }
 }
 
 /** The value of the one sample named so with these labels (among others); throws when there is none. */

@@ -162,3 +162,16 @@ describe('registerPoolMetrics', () => {
     expect(() => registerPoolMetrics(pool, { registry, perProxy: { max: 1.5 } })).toThrow(RangeError);
   });
 });
+
+describe('the exposition reader the tests use', () => {
+  it('rejects what Prometheus would', () => {
+    const ok = '# HELP a_total A.\n# TYPE a_total counter\na_total{kind="x"} 1\n';
+    expect(valueOf(parseExposition(ok), 'a_total', { kind: 'x' })).toBe(1);
+    expect(() => parseExposition('a_total 1\n')).toThrow(/no # TYPE/);
+    expect(() => parseExposition('# TYPE a gauge\na{kind=x} 1\n')).toThrow(/malformed labels/);
+    expect(() => parseExposition('# TYPE a gauge\na one\n')).toThrow(/not a number/);
+    expect(() => parseExposition('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n')).toThrow(
+      /cumulative/,
+    );
+  });
+});
