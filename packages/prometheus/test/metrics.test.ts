@@ -175,3 +175,30 @@ describe('the exposition reader the tests use', () => {
     );
   });
 });
+
+describe('the Grafana dashboard', () => {
+  it('queries only series that registerPoolMetrics registers', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const dashboard = JSON.parse(await readFile(new URL('../grafana/proxy-pool.json', import.meta.url), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const { metrics } = setup({ perProxy: true });
+    const used = new Set<string>();
+    for (const panel of dashboard.panels) {
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+      for (const { expr } of panel.targets)
+        for (const [name] of expr.matchAll(/proxy_pool_[a-z_]+/g)) used.add(name.replace(/_(bucket|sum|count)$/, ''));
+    }
+    expect([...used].filter((name) => !metrics.names.includes(name))).toEqual([]);
+    for (const series of [
+      'proxy_pool_outcomes_total',
+      'proxy_pool_proxies',
+      'proxy_pool_latency_seconds',
+      'proxy_pool_acquire_wait_seconds',
+      'proxy_pool_bans',
+      'proxy_pool_targets_down',
+    ]) {
+      expect(used).toContain(series);
+    }
+  });
+});
