@@ -107,10 +107,16 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
     if (navigation) navigation.response = response;
   }
 
-  /** The request's response body has arrived. */
-  finished(page: P, request: R, response: S | undefined): void {
+  /**
+   * The request's response body has arrived. `response` may be a promise (Playwright's
+   * `request.response()` is a round trip): `idle()` waits for it from now on, so a task that
+   * returns meanwhile still sees this navigation's verdict.
+   */
+  finished(page: P, request: R, response: S | undefined | PromiseLike<S | undefined>): void {
     if (!this.isTracking(page, request)) return;
-    const evaluation = this.#finished(page, request, response).catch(() => undefined);
+    const evaluation = Promise.resolve(response)
+      .then((late) => this.#finished(page, request, late))
+      .catch(() => undefined);
     this.#evaluating.add(evaluation);
     void evaluation.finally(() => this.#evaluating.delete(evaluation));
   }

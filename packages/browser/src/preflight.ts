@@ -1,6 +1,6 @@
 import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { type Classification, type Proxy, classifyError } from '@proxy-pool/core';
+import { type Classification, type Proxy, classifyError, classifyResponse } from '@proxy-pool/core';
 import { SocksClient } from 'socks';
 
 /** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
@@ -15,8 +15,11 @@ const MAX_HEAD_BYTES = 8_192;
  *
  * What it does is what Chromium would do first anyway, and never a request to the target:
  * - HTTP(S) proxy and an `https:` target: `CONNECT host:port` with the proxy's credentials,
- *   and the status of the answer (407 → `proxy_auth`, 502/503/504 → `tunnel_failed`, not an
- *   HTTP answer → `proxy_error`).
+ *   and the status of the answer, read as core's `classifyResponse` reads a proxy's labels
+ *   (407 or tinyproxy's 401 → `proxy_auth`; Squid's `ERR_CONNECT_FAIL`/`ERR_CANNOT_FORWARD`,
+ *   tinyproxy's 500, `Proxy-Status` far-side errors, unlabelled 502/503/504 → `tunnel_failed`:
+ *   the far side; the proxy's own labels and other statuses → `proxy_error`; not an HTTP
+ *   answer → `proxy_error`).
  * - HTTP(S) proxy and an `http:` target: the same CONNECT, but only to see that the proxy talks:
  *   Chromium will send it a plain request, not CONNECT, and many proxies refuse tunnels to port
  *   80, so any HTTP answer (403 included) or a clean close passes; silence (a hanging proxy,
@@ -99,6 +102,20 @@ function portOf(url: URL): number {
   return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 }
 
+/** The header fields of an answer's head, names in lower case. */
+function headersOf(head: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const end = head.indexOf('\r\n\r\n');
+  for (const line of head
+    .slice(0, end === -1 ? undefined : end)
+    .split('\r\n')
+    .slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
 function connected<S extends Socket>(socket: S, event: 'connect' | 'secureConnect' = 'connect'): Promise<S> {
   // An error after the verdict (the socket is being torn down) must not become an uncaught exception.
   socket.on('error', () => undefined);
@@ -129,14 +146,22 @@ function tunnelVerdict(socket: Socket, proxy: Proxy, authority: string, aliveIsE
         return;
       }
       const code = Number(status[1]);
-      if (code === 407) resolve({ kind: 'proxy_auth', status: code, evidence: 'the proxy refused its credentials (407) on CONNECT' });
-      else if ((code >= 200 && code < 300) || aliveIsEnough) resolve(undefined);
-      else
+      if (code >= 200 && code < 300) return void resolve(undefined);
+      // The answer to CONNECT is always the proxy's own; its labels (X-Squid-Error,
+      // Proxy-Status, tinyproxy's pages) say whether it failed or the far side did.
+      const c = classifyResponse({ status: code, headers: headersOf(head) });
+      if (c?.kind === 'proxy_auth') {
+        resolve({ kind: 'proxy_auth', status: code, evidence: `the proxy refused its credentials (${c.evidence}) on CONNECT` });
+      } else if (aliveIsEnough) {
+        resolve(undefined);
+      } else {
+        const labelled = c?.kind === 'tunnel_failed' || c?.kind === 'proxy_error';
         resolve({
-          kind: code === 502 || code === 503 || code === 504 ? 'tunnel_failed' : 'proxy_error',
+          kind: labelled ? c.kind : code === 502 || code === 503 || code === 504 ? 'tunnel_failed' : 'proxy_error',
           status: code,
-          evidence: `the proxy answered CONNECT ${authority} with ${code}`,
+          evidence: `the proxy answered CONNECT ${authority} with ${labelled ? c.evidence : code}`,
         });
+      }
     };
     socket.on('data', onData);
     socket.once('error', reject);

@@ -18,6 +18,10 @@ describe('classifyResponse on answers real proxies make', () => {
     [{ status: 503, headers: { 'x-squid-error': 'ERR_SHUTTING_DOWN 0' } }, 'proxy_error'],
     // tinyproxy 1.11: target port closed or name unresolvable
     [{ status: 500, headers: { server: 'tinyproxy/1.11.1' }, bodyLength: 400 }, 'tunnel_failed'],
+    // tinyproxy 1.11: BasicAuth missing or wrong (401 with WWW-Authenticate, not 407)
+    [{ status: 401, headers: { server: 'tinyproxy/1.11.1', 'www-authenticate': 'Basic realm="Tinyproxy"' } }, 'proxy_auth'],
+    // tinyproxy 1.11: CONNECT to a port not in ConnectPort ("403 Access violation")
+    [{ status: 403, headers: { server: 'tinyproxy/1.11.1' } }, 'proxy_error'],
     // the target's own 500 carried by tinyproxy keeps the target's Server header
     [{ status: 500, headers: { server: 'nginx', via: '1.1 vm (tinyproxy/1.11.1)' }, bodyLength: 400 }, 'target_error'],
     // RFC 9209 Proxy-Status: far side

@@ -76,6 +76,7 @@ describe('per-proxy health numbers (kept in table rows)', () => {
       const fail = { ok: false, kind: 'proxy_unreachable' } as const;
       pool.report(a!, fail);
       pool.report(a!, fail); // a's breaker opens
+      pool.report(c!, { ok: true, latencyMs: 40 }); // (it has worked: not held behind the others)
       pool.report(c!, fail); // c, the last, has one failure in a row
       pool.on('breakerClose', ({ proxy }) => pool.remove(proxy));
       await clock.advance(1_500); // a is half-open
@@ -83,7 +84,7 @@ describe('per-proxy health numbers (kept in table rows)', () => {
       expect(trial.proxy).toBe(a);
       trial.success(); // closes a's breaker: the listener removes a, c moves into its place
       expect(pool.proxies).toEqual([c, b]);
-      expect(pool.getMetrics(c!), rotation).toMatchObject({ consecutiveFailures: 1, totalRequests: 1, inFlight: 0 });
+      expect(pool.getMetrics(c!), rotation).toMatchObject({ consecutiveFailures: 1, totalRequests: 2, inFlight: 0 });
       // Leases go on as before, and end on the right proxies.
       const picked: string[] = [];
       for (let i = 0; i < 4; i++) {
@@ -91,7 +92,7 @@ describe('per-proxy health numbers (kept in table rows)', () => {
         picked.push(lease.proxy.id);
         lease.success({ latencyMs: 40 });
       }
-      expect(pool.getMetrics(b!)!.successfulRequests + pool.getMetrics(c!)!.successfulRequests, rotation).toBe(4);
+      expect(pool.getMetrics(b!)!.successfulRequests + pool.getMetrics(c!)!.successfulRequests, rotation).toBe(5);
       if (rotation !== 'weighted') expect(new Set(picked).size, rotation).toBe(2);
       await pool.close();
     }

@@ -5,7 +5,15 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { NoProxyAvailableError, PoolClosedError, ProxyParseError, ProxyPool, ProxyPoolError, toGetNextProxy } from '../src/index.js';
+import {
+  NoProxyAvailableError,
+  PoolClosedError,
+  ProxyParseError,
+  ProxyPool,
+  ProxyPoolError,
+  ROTATION_NAMES,
+  toGetNextProxy,
+} from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 import { fakePool, proxyList } from './helpers.js';
 
@@ -90,6 +98,33 @@ describe('getProxy and report (the seed interface)', () => {
     expect(pool.getProxy()).toBeUndefined();
     expect(pool.report('http://10.9.9.9:1', { ok: true })).toBe(false);
   });
+});
+
+describe('cold start', () => {
+  it.each(ROTATION_NAMES)(
+    '%s: picks a proxy whose failure waits for proof, or that failed and never worked, only after the untried ones',
+    async (rotation) => {
+      const { pool, clock } = fakePool({ rotation, proxies: proxyList(4) });
+      const [a, b, c, d] = pool.proxies.map((p) => p.id) as [string, string, string, string];
+      const target = { target: 'https://shop.example/' };
+      pool.report(a, { ok: false, kind: 'timeout' }, target); // pending: the site may be down
+      pool.report(b, { ok: false, kind: 'proxy_unreachable' }, target); // charged, and b never worked
+      const picked = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const lease = pool.tryAcquire(target)!;
+        picked.add(lease.proxy.id);
+        lease.release();
+      }
+      expect([...picked].sort()).toEqual([c, d].sort());
+      // Still usable when nothing else is.
+      expect([a, b]).toContain(pool.getProxy({ ...target, exclude: [c, d] })?.id);
+      // After the target-health window nobody is held back any more.
+      await clock.advance(61_000);
+      const later = new Set<string>();
+      for (let i = 0; i < 400; i++) later.add(pool.getProxy(target)!.id);
+      expect(later.has(a)).toBe(true);
+    },
+  );
 });
 
 describe('circuit breaker in the pool', () => {

@@ -173,6 +173,8 @@ describe('weighted', () => {
     const ids = pool.proxies.map((p) => p.id);
     for (let i = 0; i < 6; i++) pool.report(ids[0]!, { ok: true, latencyMs: 100 });
     for (let i = 0; i < 2; i++) pool.report(ids[1]!, { ok: true, latencyMs: 100 });
+    // (It worked once: a proxy that failed and never worked is picked after the untried ones, see the pool's tests.)
+    pool.report(ids[2]!, { ok: true, latencyMs: 100 });
     pool.report(ids[2]!, { ok: false, kind: 'proxy_unreachable' });
     // Every latency is the pool's typical one: the weight is the score cubed.
     const weights = ids.map((id) => pool.getMetrics(id)!.healthScore ** 3);

@@ -39,9 +39,10 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Na
     page.on('requestfinished', (request) => {
       // request.response() is a round trip to the browser: only for the navigation being tracked.
       if (!tracker.isTracking(page, request)) return;
-      void request.response().then(
-        (response) => tracker.finished(page, request, response ?? undefined),
-        () => undefined,
+      tracker.finished(
+        page,
+        request,
+        request.response().then((response) => response ?? undefined),
       );
     });
     page.on('requestfailed', (request) => tracker.failed(page, request, request.failure()?.errorText ?? ''));

@@ -56,9 +56,9 @@ const FAR_SIDE_SQUID_ERRORS = new Set([
   'ERR_GATEWAY_FAILURE',
 ]);
 
-/** Who a proxy-made error answer says failed: the proxy itself, or the far side behind it. */
+/** Who a proxy-made error answer says failed: the proxy itself, its credentials, or the far side behind it. */
 export interface ProxyAnswer {
-  side: 'proxy' | 'far';
+  side: 'proxy' | 'auth' | 'far';
   /** The header that said so, for the log (`X-Squid-Error ERR_CONNECT_FAIL 111`). */
   evidence: string;
 }
@@ -84,9 +84,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 /**
  * Reads a proxy's own error labels: RFC 9209 `Proxy-Status` with an `error` parameter, Squid's
- * `X-Squid-Error`, and tinyproxy's error pages (`Server: tinyproxy/…` on a 5xx: tinyproxy passes
- * the target's own `Server` header through, so this one is tinyproxy's; its 500 "Unable to
- * connect" is the far side). Undefined when nothing labels the answer.
+ * `X-Squid-Error`, and tinyproxy's error pages (`Server: tinyproxy/…` on a 4xx/5xx: tinyproxy
+ * passes the target's own `Server` header through, so this one is tinyproxy's; its 500 "Unable
+ * to connect" is the far side, its 401 a refused BasicAuth). Undefined when nothing labels the answer.
  */
 export function proxyAnswerOf(evidence: ResponseEvidence): ProxyAnswer | undefined {
   const headers = evidence.headers ?? {};
@@ -104,8 +104,10 @@ export function proxyAnswerOf(evidence: ResponseEvidence): ProxyAnswer | undefin
     return { side: FAR_SIDE_SQUID_ERRORS.has(code) ? 'far' : 'proxy', evidence: `X-Squid-Error ${squid.trim()}` };
   }
   const server = headers.server;
-  if (server !== undefined && /^tinyproxy\//i.test(server.trim()) && evidence.status >= 500) {
-    return { side: 'far', evidence: `${server.trim()} ${evidence.status}` };
+  if (server !== undefined && /^tinyproxy\//i.test(server.trim()) && evidence.status >= 400) {
+    // tinyproxy 1.11 refuses missing or wrong BasicAuth with 401 and WWW-Authenticate (not 407).
+    const side = evidence.status === 401 || evidence.status === 407 ? 'auth' : evidence.status >= 500 ? 'far' : 'proxy';
+    return { side, evidence: `${server.trim()} ${evidence.status}` };
   }
   return undefined;
 }
@@ -121,7 +123,7 @@ export function looksLikeProxyAnswer(evidence: ResponseEvidence): boolean {
 
 /**
  * What an HTTP status says about a proxy. Undefined for a success (2xx, 3xx).
- * - 407: the proxy refused our credentials → `proxy_auth`
+ * - 407: the proxy refused our credentials → `proxy_auth` (so does tinyproxy's 401)
  * - an error the proxy labels as the far side's (Squid's `ERR_CONNECT_FAIL`, `Proxy-Status:
  *   …; error=dns_error`, tinyproxy's "Unable to connect"): the proxy worked and the target (or
  *   the exit behind a gateway) did not answer → `tunnel_failed`, ambiguous as the same failure
@@ -140,6 +142,7 @@ export function classifyResponse(evidence: ResponseEvidence): Classification | u
   if (status === 407) return { kind: 'proxy_auth', status, evidence: 'HTTP 407' };
   const retryAfterMs = status === 429 ? parseRetryAfter(headers['retry-after'], evidence.now) : undefined;
   const answer = proxyAnswerOf(evidence);
+  if (answer?.side === 'auth') return { kind: 'proxy_auth', status, evidence: `HTTP ${status} from the proxy: ${answer.evidence}` };
   if (answer?.side === 'far')
     return { kind: 'tunnel_failed', status, evidence: `HTTP ${status} from the proxy: ${answer.evidence} (the far side)` };
   if (answer?.side === 'proxy' && status !== 429)

@@ -78,6 +78,8 @@ export const IN_FLIGHT = 15;
 export const NEEDS_CHECK_BANS = 1;
 export const NEEDS_CHECK_OPEN = 2;
 export const NEEDS_CHECK_HALF_OPEN = 4;
+/** NEEDS_CHECK bit: a failure of the proxy waits for proof (target health); picks take it after the others. */
+export const NEEDS_CHECK_SUSPECT = 8;
 /** Either breaker bit: the breaker is not closed. */
 export const NEEDS_CHECK_BREAKER = NEEDS_CHECK_OPEN | NEEDS_CHECK_HALF_OPEN;
 

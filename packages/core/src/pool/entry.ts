@@ -4,6 +4,7 @@ import {
   NEEDS_CHECK_BANS,
   NEEDS_CHECK_HALF_OPEN,
   NEEDS_CHECK_OPEN,
+  NEEDS_CHECK_SUSPECT,
   TableHealthRecord,
 } from '../health/table.js';
 import type { Proxy } from '../proxy.js';
@@ -22,6 +23,12 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   removed = false;
   /** Position in the pool's array (for O(1) removal); the row sits at index × ROW_STRIDE. */
   index = -1;
+  /**
+   * Until when a failure of this proxy waits for proof (0: none does). Until then the pool
+   * picks it only when no other is usable: an unresolved timeout is more likely the proxy's
+   * than not, and a fresh pool should try its untried proxies first. Kept by Members.
+   */
+  suspectUntil = 0;
   constructor(proxy: Proxy, table: HealthTable, now: number) {
     super(table, now);
     this.proxy = proxy;
@@ -44,6 +51,12 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   protected override healthChanged(): void {
     const state = this.breaker.state;
     const circuit = state === 'open' ? NEEDS_CHECK_OPEN : state === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
-    this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0));
+    const suspect = this.suspectUntil > 0 ? NEEDS_CHECK_SUSPECT : 0;
+    this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0) | suspect);
+  }
+
+  /** Sets or clears the row's suspect bit (Members keeps `suspectUntil` and the count). */
+  setSuspectFlag(on: boolean): void {
+    this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_SUSPECT) | (on ? NEEDS_CHECK_SUSPECT : 0));
   }
 }

@@ -8,7 +8,16 @@
 import { NoProxyAvailableError, PoolClosedError, ProxyPoolError } from '../errors.js';
 import { isBanned } from '../health/bans.js';
 import { type BreakerState, admits, onLease } from '../health/breaker.js';
-import { IN_FLIGHT, LAST_USED_AT, NEEDS_CHECK, NEEDS_CHECK_BREAKER, ROW_STRIDE, SCORED_AT, USES } from '../health/table.js';
+import {
+  IN_FLIGHT,
+  LAST_USED_AT,
+  NEEDS_CHECK,
+  NEEDS_CHECK_BREAKER,
+  NEEDS_CHECK_SUSPECT,
+  ROW_STRIDE,
+  SCORED_AT,
+  USES,
+} from '../health/table.js';
 import { LEASE_ENTRY, LEASE_INDEX, LEASE_REMOVALS, Lease, type LeaseOwner } from '../lease.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Outcome } from '../outcome.js';
@@ -47,6 +56,8 @@ export class Leasing implements LeaseOwner {
   // The pick context is reused across picks: picking must not allocate per member.
   #pickNow = 0;
   #pickExclude: ReadonlySet<string> | undefined;
+  /** The first pass of a pick while members are suspect: they count as unusable (see PoolEntry.suspectUntil). */
+  #avoidSuspects = false;
   readonly #pick: PickContext & { target: string | undefined };
 
   constructor(members: Members, strategy: RotationStrategy, trustPicks: boolean, options: LeasingOptions, isClosed: () => boolean) {
@@ -173,6 +184,10 @@ export class Leasing implements LeaseOwner {
     const now = this.#pickNow;
     if (entry.circuit !== 'closed' && !admits(this.#health.advance(entry, now), this.#options.breaker)) return false;
     if (entry.hasBans && isBanned(entry.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
+    if ((entry.flags & NEEDS_CHECK_SUSPECT) !== 0) {
+      if (entry.suspectUntil <= now) this.#members.unsuspect(entry);
+      else if (this.#avoidSuspects) return false;
+    }
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#members.rescore(entry, now);
     return true;
   }
@@ -192,7 +207,18 @@ export class Leasing implements LeaseOwner {
     const members = this.#members;
     for (let attempt = 0; ; attempt++) {
       const removals = members.removals;
-      const index = this.#pickIndex(target, exclude);
+      let index: number;
+      if (members.suspects === 0) index = this.#pickIndex(target, exclude);
+      else {
+        // Suspects only when nobody else is usable.
+        this.#avoidSuspects = true;
+        try {
+          index = this.#pickIndex(target, exclude);
+        } finally {
+          this.#avoidSuspects = false;
+        }
+        if (index < 0) index = this.#pickIndex(target, exclude);
+      }
       if (removals === members.removals || index < 0) return index;
       if (attempt === 2) return -1; // a listener removing members on every pick: give up for now
     }

@@ -27,6 +27,7 @@ export class Members {
   readonly #store: HealthStore | undefined;
   readonly #score: ScoreOptions;
   #removals = 0;
+  #suspects = 0;
 
   constructor(strategy: RotationStrategy, store: HealthStore | undefined, score: ScoreOptions) {
     this.#strategy = strategy;
@@ -41,6 +42,29 @@ export class Members {
   /** Members removed so far: a lease whose count still matches knows its member has not moved. */
   get removals(): number {
     return this.#removals;
+  }
+
+  /** Members with a failure waiting for proof (see PoolEntry.suspectUntil). */
+  get suspects(): number {
+    return this.#suspects;
+  }
+
+  /** A failure of `entry` waits for proof until `until`. */
+  suspect(entry: PoolEntry, until: number): void {
+    if (entry.removed) return;
+    if (entry.suspectUntil === 0) {
+      this.#suspects++;
+      entry.setSuspectFlag(true);
+    }
+    entry.suspectUntil = Math.max(entry.suspectUntil, until);
+  }
+
+  /** Its failures were judged (charged, or its own success), or their wait ran out. */
+  unsuspect(entry: PoolEntry): void {
+    if (entry.suspectUntil === 0) return;
+    entry.suspectUntil = 0;
+    this.#suspects--;
+    if (!entry.removed) entry.setSuspectFlag(false);
   }
 
   byId(id: string): PoolEntry | undefined {
@@ -81,6 +105,7 @@ export class Members {
    * gap, with its row.
    */
   remove(entry: PoolEntry): void {
+    this.unsuspect(entry);
     entry.removed = true;
     this.#removals++;
     this.#byId.delete(entry.id);

@@ -11,7 +11,7 @@ import { nextBan, pruneBans } from '../health/bans.js';
 import { type BreakerState, advance, forceOpen, onFailure, onRelease, onSuccess } from '../health/breaker.js';
 import { ownBans, ownFailuresByKind } from '../health/record.js';
 import { recordOutcome } from '../health/score.js';
-import { CONSECUTIVE_FAILURES, NEEDS_CHECK, NEEDS_CHECK_BANS, NEEDS_CHECK_BREAKER } from '../health/table.js';
+import { CONSECUTIVE_FAILURES, NEEDS_CHECK, NEEDS_CHECK_BANS, NEEDS_CHECK_BREAKER, NEEDS_CHECK_SUSPECT } from '../health/table.js';
 import type { TargetHealth } from '../health/target-health.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Outcome } from '../outcome.js';
@@ -97,6 +97,8 @@ export class Outcomes {
         members.table.data[row + CONSECUTIVE_FAILURES] = 0;
         members.rescoreRow(row, now);
       }
+      // Its own success does not prove its pending failures wrong, but it is no longer a stranger that failed.
+      if ((needsCheck & NEEDS_CHECK_SUSPECT) !== 0) members.unsuspect(entry);
       if (options.targetHealth.enabled) this.#provenUp(key, entry, now);
       if (this.#emitter.has('success')) this.#emitter.emit('success', { proxy: entry.proxy, target, latencyMs });
       return;
@@ -122,8 +124,12 @@ export class Outcomes {
       verdict = 'charged';
     }
     if (verdict === 'charged') this.charge(entry, payload, key, now);
-    // Not charged (yet): the lease's half-open trial slot is free again.
-    else this.setBreaker(entry, onRelease(this.advance(entry, now), trial), '');
+    else {
+      // Picked after the others while it waits for proof (see PoolEntry.suspectUntil).
+      if (verdict === 'pending' && !isPerTarget(kind)) members.suspect(entry, now + options.targetHealth.windowMs);
+      // Not charged (yet): the lease's half-open trial slot is free again.
+      this.setBreaker(entry, onRelease(this.advance(entry, now), trial), '');
+    }
     if (this.#emitter.has('failure')) {
       this.#emitter.emit('failure', { proxy: entry.proxy, target, kind, blame, verdict, status: outcome.status, latencyMs });
     }
@@ -152,6 +158,11 @@ export class Outcomes {
     recordOutcome(this.#members.rowAt(entry.row), false, undefined, now, options.score);
     entry.consecutiveFailures++;
     const { kind } = failure;
+    // Judged: the score and the breaker speak now. A member that has never worked stays behind
+    // the untried ones meanwhile (a fresh pool's first pages should not go twice to one that failed).
+    // (A ban is for one target: it makes nobody suspect elsewhere.)
+    if (entry.totalSuccesses === 0 && !isPerTarget(kind)) this.#members.suspect(entry, now + options.targetHealth.windowMs);
+    else this.#members.unsuspect(entry);
     if (isPerTarget(kind)) {
       const banKind = kind as 'blocked' | 'rate_limited';
       const ban = nextBan(entry.bans.get(target), banKind, now, failure.retryAfterMs, options.bans, options.random);
