@@ -45,6 +45,8 @@ export function runInSessions<T, C, P>(
   adapter: {
     open(lease: Lease): Promise<BrowserSession<C, P>>;
     classify(error: unknown): Classification;
+    /** The attempt's last main-frame navigation went to `url` (whatever became of it). */
+    navigated?(url: string): void;
   },
   task: (context: SessionTaskContext<C, P>) => Promise<T>,
   options: RunInSessionsOptions,
@@ -96,6 +98,7 @@ export function runInSessions<T, C, P>(
         tracker.settlePending(c.kind === 'timeout' ? c : undefined);
         throw asAttemptError(c, error);
       } finally {
+        if (tracker.last) adapter.navigated?.(tracker.last.url);
         await session.close(ok);
       }
     },

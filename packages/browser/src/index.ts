@@ -13,5 +13,6 @@ export {
   type PooledBrowserBaseOptions,
 } from './pooled-browser-base.js';
 export { preflight } from './preflight.js';
+export { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
 export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './response-like.js';
 export type { WaitOptions } from './waiting.js';

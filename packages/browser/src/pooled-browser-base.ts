@@ -3,7 +3,8 @@ import { type BrowserSession, type SessionTaskContext, runInSessions } from './a
 import type { NavigationTracker } from './navigation-tracker.js';
 import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { preflight } from './preflight.js';
-import { targetUrl } from './target-url.js';
+import { LearnedOrigins } from './learned-origins.js';
+import { preflightOrigin } from './preflight-origin.js';
 import { type WaitOptions, checkWaitOptions, withWaiting } from './waiting.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
@@ -101,6 +102,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   readonly #maxIdle: number;
   /** The pre-flight timeout (fixed or learned), or undefined when pre-flight checks are off. */
   readonly #preflightTimeout: AdaptiveTimeout | number | undefined;
+  /** Where jobs for each target navigated: what their pre-flight checks look at. */
+  readonly #origins = new LearnedOrigins();
   /** Parked sessions, oldest first, with the proxy they belong to. */
   readonly #idle: Array<{ proxyId: string; session: BrowserSession<C, P>; close: () => Promise<void> }> = [];
 
@@ -210,6 +213,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
         return this.#reuse ? this.#reusable(lease.proxy.id, session as BrowserSession<C, P>) : (session as BrowserSession<C, P>);
       },
       classify: (error: unknown) => this.classify(error),
+      navigated: (url: string) => this.#origins.navigated(options.target, url),
     };
     return runInSessions(this.pool, adapter, task, options);
   }
@@ -219,8 +223,13 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     const timeout = this.#preflightTimeout;
     if (timeout === undefined || !this.#needsPreflight(proxy)) return;
     const startedAt = Date.now();
-    let failure = await preflight(proxy, targetUrl(target), typeof timeout === 'number' ? timeout : timeout.ms);
+    // Where this target's jobs went, once one has navigated; until then what the target names.
+    const learned = this.#origins.get(target);
+    let failure = await preflight(proxy, learned ?? preflightOrigin(target), typeof timeout === 'number' ? timeout : timeout.ms);
     const tookMs = Date.now() - startedAt;
+    // The proxy answered but could not reach an origin only guessed from the target (its pages
+    // may be on another port or scheme): no evidence against the proxy. The navigation will say.
+    if (failure?.kind === 'tunnel_failed' && !learned) failure = undefined;
     if (!failure && typeof timeout !== 'number' && !timeout.accept(tookMs)) {
       failure = { kind: 'timeout', evidence: `it answered in ${tookMs} ms, over the ${timeout.ms} ms this pool's proxies take` };
     }

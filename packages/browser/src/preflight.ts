@@ -2,6 +2,8 @@ import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type Classification, type Proxy, classifyError, classifyResponse } from '@proxy-pool/core';
 import { SocksClient } from 'socks';
+import { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
+import { socksReplyVerdict } from './socks-reply.js';
 
 /** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
 const MAX_HEAD_BYTES = 8_192;
@@ -27,10 +29,20 @@ const MAX_HEAD_BYTES = 8_192;
  *   reset, something that is not HTTP, and 407 (its credentials are wrong) fail.
  * - HTTP(S) proxy and no target: only a connection to the proxy (TLS for an https proxy).
  * - SOCKS proxy: the SOCKS handshake and connect to the target (the same thing Chromium does),
- *   or only a connection to the proxy without a target.
+ *   or only a connection to the proxy without a target. A reply that the destination failed
+ *   (network or host unreachable, connection refused, TTL expired) passes: the proxy took the
+ *   handshake and the credentials and tried; the navigation will say what the target did.
+ * The target is where the job's pages go (see `preflightOrigin`): a URL is checked on its
+ * port (443 for https, 80 for http, or the one it names); a bare site (`shop.example`, whose
+ * scheme is unknown) on the port it names or 443, and only for an answer from the proxy.
  * Returns undefined when the proxy answered as it should, else what went wrong as a kind.
  */
-export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs: number): Promise<Classification | undefined> {
+export async function preflight(
+  proxy: Proxy,
+  target: URL | string | PreflightOrigin | undefined,
+  timeoutMs: number,
+): Promise<Classification | undefined> {
+  const origin = typeof target === 'object' && !(target instanceof URL) ? target : preflightOrigin(target);
   let socket: Socket | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Classification>((resolve) => {
@@ -43,8 +55,8 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
   const check = (async (): Promise<Classification | undefined> => {
     try {
       const socks = proxy.protocol === 'socks4' || proxy.protocol === 'socks5';
-      if (socks && target) {
-        const { socket: tunnel } = await socksConnect(proxy, target.hostname.replace(/^\[|\]$/g, ''), portOf(target), timeoutMs);
+      if (socks && origin) {
+        const { socket: tunnel } = await socksConnect(proxy, origin.host, origin.port, timeoutMs);
         socket = tunnel;
         tunnel.on('error', () => undefined);
         return undefined;
@@ -55,13 +67,17 @@ export async function preflight(proxy: Proxy, target: URL | undefined, timeoutMs
           : netConnect({ host: proxy.host, port: proxy.port }),
         proxy.protocol === 'https' ? 'secureConnect' : 'connect',
       );
-      if (socks || !target) return undefined;
-      return await tunnelVerdict(socket, proxy, `${target.hostname}:${portOf(target)}`, target.protocol !== 'https:');
+      if (socks || !origin) return undefined;
+      const host = origin.host.includes(':') ? `[${origin.host}]` : origin.host;
+      return await tunnelVerdict(socket, proxy, `${host}:${origin.port}`, !origin.tunnel);
     } catch (error) {
       const c = classifyError(error);
       if (c.kind !== 'unknown') return c;
       // The socks library says what happened in words ("connect ECONNREFUSED …", "Socks5 Authentication failed"), not codes.
       const message = String((error as Error)?.message ?? error);
+      const reply = socksReplyVerdict(message);
+      if (reply === 'far-side') return undefined;
+      if (reply) return reply;
       const code = /\b(E[A-Z]+)\b/.exec(message)?.[1];
       if (code) {
         const byCode = classifyError(Object.assign(new Error(message), { code }));
@@ -96,10 +112,6 @@ function socksConnect(proxy: Proxy, host: string, port: number, timeoutMs: numbe
     destination: { host, port },
     timeout: timeoutMs,
   });
-}
-
-function portOf(url: URL): number {
-  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 }
 
 /** The header fields of an answer's head, names in lower case. */
