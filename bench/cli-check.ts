@@ -16,7 +16,10 @@ const hangingShare = Number(process.argv[3] ?? 0.3);
 const hanging = Math.round(total * hangingShare);
 
 await using farm = await ProxyFarm.start({
-  proxies: [...Array.from({ length: 10 }, () => ({ mode: 'good' as const })), ...Array.from({ length: 5 }, () => ({ mode: 'hang' as const }))],
+  proxies: [
+    ...Array.from({ length: 10 }, () => ({ mode: 'good' as const })),
+    ...Array.from({ length: 5 }, () => ({ mode: 'hang' as const })),
+  ],
 });
 const good = farm.proxies.filter((p) => p.spec.mode === 'good');
 const hang = farm.proxies.filter((p) => p.spec.mode === 'hang');
