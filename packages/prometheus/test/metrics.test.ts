@@ -202,3 +202,17 @@ describe('the Grafana dashboard', () => {
     }
   });
 });
+
+describe('a name already taken', () => {
+  it('throws, and leaves neither series nor listeners behind', async () => {
+    const { pool, registry, p0 } = setup();
+    const { Gauge } = await import('prom-client');
+    const other = new Registry();
+    new Gauge({ name: 'twice_proxies', help: 'taken', registers: [other] });
+    expect(() => registerPoolMetrics(pool, { registry: other, prefix: 'twice_' })).toThrow(/twice_proxies/);
+    expect(other.getMetricsAsArray().map((m) => m.name)).toEqual(['twice_proxies']);
+    // The first registration still counts; the failed one does not.
+    pool.report(p0, { ok: true, latencyMs: 10 });
+    expect(valueOf(parseExposition(await registry.metrics()), 'proxy_pool_outcomes_total', { kind: 'success' })).toBe(1);
+  });
+});
