@@ -27,7 +27,7 @@ const farm = await ProxyFarm.start({
 const pool = new ProxyPool({
   proxies: farm.urls,
   breaker: { failureThreshold: 1 },
-  healthCheck: { url: farm.site.url('/page/1', 'health.test'), intervalMs: 5_000, timeoutMs: 1_000, concurrency: 5, runOnStart: false },
+  healthCheck: { url: farm.site.url('/page/1', 'health.test'), intervalMs: 5_000, timeoutMs: 2_000, concurrency: 5, runOnStart: false },
 });
 
 const registry = new Registry();

@@ -97,7 +97,7 @@ describe('proxy-pool check', () => {
   it('prints json, csv and txt verdicts, writes the usable proxies with --out, and exits 0', async () => {
     const input = file('list.txt', list);
     const out = join(dir, 'usable.txt');
-    const common = ['--url', url, '--timeout', '1000', '--concurrency', '20'];
+    const common = ['--url', url, '--timeout', '2000', '--concurrency', '20'];
     const [json, csv, txt] = await Promise.all([
       run(['check', input, ...common, '--format', 'json', '--out', out]),
       run(['check', '-', ...common, '--format', 'csv'], list),
@@ -140,7 +140,7 @@ describe('proxy-pool check', () => {
 
   it('prints a table with a line of explanation per verdict, and exits 1 when nothing works', async () => {
     const dead = file('dead.txt', [farm.proxy('refuse').url, farm.proxy('hang').url, farm.proxy('407').url].join('\n'));
-    const r = await run(['check', dead, '--url', url, '--timeout', '500']);
+    const r = await run(['check', dead, '--url', url, '--timeout', '1500']);
     expect(r.code, r.stderr).toBe(1);
     noSecrets(r);
     expect(r.stdout).toMatch(/^PROXY\s+VERDICT\s+LATENCY$/m);
@@ -183,7 +183,7 @@ describe('proxy-pool check', () => {
   it.skipIf(!hasScript)('draws a progress bar with counts and an ETA on a terminal', async () => {
     const input = file('tty.txt', [farm.proxy('plain').url, farm.proxy('refuse').url, farm.proxy('slow').url].join('\n'));
     const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-    const command = [process.execPath, ...nodeArgs, 'check', input, '--url', url, '--timeout', '1000'].map(quote).join(' ');
+    const command = [process.execPath, ...nodeArgs, 'check', input, '--url', url, '--timeout', '2000'].map(quote).join(' ');
     // util-linux's script runs the command under a pseudo-terminal; -e passes its exit status on.
     const r = await new Promise<Run>((resolve) => {
       const child = execFile('script', ['-qfec', command, '/dev/null'], { cwd: packageDir, timeout: 20_000 }, (_e, stdout, stderr) =>
