@@ -146,7 +146,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let proxies: Proxy[];
   try {
-    proxies = parseProxyList(text, { source: args.input === '-' ? 'standard input' : args.input });
+    // Lists exported on Windows often start with a byte-order mark.
+    proxies = parseProxyList(text.replace(/^\uFEFF/, ''), { source: args.input === '-' ? 'standard input' : args.input });
   } catch (error) {
     // Only the line and the reason: not even the redacted input, so no password can show.
     if (error instanceof ProxyParseError || ProxyPoolError.is(error)) {

@@ -170,6 +170,15 @@ describe('proxy-pool check', () => {
     expect(r1.stdout + r2.stdout).toBe('');
   });
 
+  it('reads a list with a byte-order mark and CRLF line ends', async () => {
+    const r = await runHere(
+      ['check', '-', '--url', url, '--format', 'json'],
+      `\uFEFF${farm.proxy('plain').url}\r\n${farm.proxy('slow').url}\r\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Array<{ ok: boolean }>).map((x) => x.ok)).toEqual([true, true]);
+  });
+
   it('answers --help and --version', async () => {
     const [help, version, none] = await Promise.all([runHere(['--help']), run(['--version']), runHere([])]);
     expect(help.code).toBe(0);
