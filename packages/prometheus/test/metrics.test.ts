@@ -1,7 +1,7 @@
 import { ProxyPool } from '@proxy-pool/core';
 import { FakeClock } from '@proxy-pool/core/testing';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AcquiredEvent, registerPoolMetrics } from '../src/index.js';
 import { parseExposition, valueOf } from './exposition.js';
 
@@ -44,7 +44,10 @@ describe('registerPoolMetrics', () => {
     pool.report(p4, { ok: false, kind: 'timeout' }, { target: 'https://down.test/' });
     await expect(pool.acquire({ wait: false, exclude: pool.proxies })).rejects.toThrow();
 
+    // A scrape walks the pool's own rows: no snapshot (an object per proxy) on this path.
+    const snapshot = vi.spyOn(pool, 'snapshot');
     let m = await scrape(registry);
+    expect(snapshot).not.toHaveBeenCalled();
     expect(m.get('proxy_pool_outcomes_total')?.type).toBe('counter');
     expect(valueOf(m, 'proxy_pool_outcomes_total', { kind: 'success' })).toBe(2);
     expect(valueOf(m, 'proxy_pool_outcomes_total', { kind: 'proxy_unreachable' })).toBe(1);
