@@ -1,4 +1,5 @@
 import { FarmProxy, type ProxySpec } from './farm-proxy.js';
+import { FarmGateway, type GatewayOptions } from './gateway.js';
 import { FarmRegistry } from './registry.js';
 import { TargetSite } from './target-site.js';
 
@@ -8,6 +9,8 @@ export interface FarmOptions {
   sites?: ReadonlyArray<{ https?: boolean }>;
   /** For flaky proxies. @default Math.random */
   random?: () => number;
+  /** Rotating gateways to start (see `FarmGateway`). @default none */
+  gateways?: ReadonlyArray<Omit<GatewayOptions, 'registry'>>;
 }
 
 /**
@@ -18,18 +21,35 @@ export class ProxyFarm {
   readonly registry: FarmRegistry;
   readonly proxies: FarmProxy[];
   readonly sites: TargetSite[];
+  readonly gateways: FarmGateway[];
 
-  private constructor(registry: FarmRegistry, proxies: FarmProxy[], sites: TargetSite[]) {
+  private constructor(registry: FarmRegistry, proxies: FarmProxy[], sites: TargetSite[], gateways: FarmGateway[]) {
     this.registry = registry;
     this.proxies = proxies;
     this.sites = sites;
+    this.gateways = gateways;
   }
 
   static async start(options: FarmOptions): Promise<ProxyFarm> {
     const registry = new FarmRegistry();
     const proxies = await Promise.all(options.proxies.map((spec) => FarmProxy.start(spec, registry, options.random)));
     const sites = await Promise.all((options.sites ?? [{}]).map((site) => TargetSite.start({ ...site, registry })));
-    return new ProxyFarm(registry, proxies, sites);
+    const gateways = await Promise.all((options.gateways ?? []).map((g) => FarmGateway.start({ ...g, registry })));
+    return new ProxyFarm(registry, proxies, sites, gateways);
+  }
+
+  /** Starts one more rotating gateway. */
+  async addGateway(options: Omit<GatewayOptions, 'registry'> = {}): Promise<FarmGateway> {
+    const gateway = await FarmGateway.start({ ...options, registry: this.registry });
+    this.gateways.push(gateway);
+    return gateway;
+  }
+
+  /** The first gateway. */
+  get gateway(): FarmGateway {
+    const first = this.gateways[0];
+    if (!first) throw new Error('this farm has no gateway: pass `gateways` to ProxyFarm.start or call addGateway');
+    return first;
   }
 
   /** Starts one more proxy (to add to a pool while it works). */
@@ -59,7 +79,7 @@ export class ProxyFarm {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.proxies.map((p) => p.close()), ...this.sites.map((s) => s.close())]);
+    await Promise.all([...this.proxies.map((p) => p.close()), ...this.gateways.map((g) => g.close()), ...this.sites.map((s) => s.close())]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
