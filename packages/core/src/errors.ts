@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   StateRestoreError: 'ERR_STATE_RESTORE',
   UnsupportedProxyError: 'ERR_UNSUPPORTED_PROXY',
   AttemptFailedError: 'ERR_ATTEMPT_FAILED',
+  InvalidOptionError: 'ERR_INVALID_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -55,11 +56,21 @@ export class NoProxyAvailableError extends ProxyPoolError {
   override name = 'NoProxyAvailableError';
   readonly nextAvailableAt: number | undefined;
   readonly target: string | undefined;
+  /** The per-proxy limit (`limits`) that held most of the otherwise usable proxies back, if one did. */
+  readonly limit: 'maxInFlight' | 'minIntervalMs' | undefined;
 
-  constructor(message: string, options: { nextAvailableAt?: number | undefined; target?: string | undefined } = {}) {
+  constructor(
+    message: string,
+    options: {
+      nextAvailableAt?: number | undefined;
+      target?: string | undefined;
+      limit?: 'maxInFlight' | 'minIntervalMs' | undefined;
+    } = {},
+  ) {
     super(message);
     this.nextAvailableAt = options.nextAvailableAt;
     this.target = options.target;
+    this.limit = options.limit;
   }
 }
 
@@ -101,4 +112,20 @@ export class StateRestoreError extends ProxyPoolError {
 export class UnsupportedProxyError extends ProxyPoolError {
   override readonly code = ERROR_CODES.UnsupportedProxyError;
   override name = 'UnsupportedProxyError';
+}
+
+/**
+ * An option of the pool (or of a proxy's object form) is misspelt, of the wrong type or out of
+ * range. `option` names it as written (`limits.maxInFlight`); the message says what was expected
+ * and, for an unknown name, the closest known one.
+ */
+export class InvalidOptionError extends ProxyPoolError {
+  override readonly code = ERROR_CODES.InvalidOptionError;
+  override name = 'InvalidOptionError';
+  readonly option: string;
+
+  constructor(message: string, option: string) {
+    super(message);
+    this.option = option;
+  }
 }

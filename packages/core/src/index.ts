@@ -6,6 +6,7 @@ export {
   ERROR_CODES,
   type AttemptRecord,
   type ErrorCode,
+  InvalidOptionError,
   NoProxyAvailableError,
   PoolClosedError,
   ProxyParseError,
@@ -33,7 +34,7 @@ export { type ScoreOptions, type ScoreWeights, healthScore, scoreFactors } from 
 export type { TargetHealthOptions } from './health/target-health.js';
 export { Lease } from './lease.js';
 export type { PoolSnapshot, ProxyMetrics } from './metrics.js';
-export type { HealthCheckOptions, ProxyPoolOptions, RetryOptions } from './options.js';
+export type { GatewayOptions, HealthCheckOptions, LimitOptions, ProxyPoolOptions, RetryOptions } from './options.js';
 export type { FailureOutcome, FailureReport, Outcome, SuccessOutcome, SuccessReport } from './outcome.js';
 export { type ProxyInput, parseProxy, parseProxyList, redactProxyInput } from './parse.js';
 export type { ChargeVerdict, PoolEvents, PoolEventName } from './pool/events.js';

@@ -29,9 +29,17 @@ export interface ProxyMetrics {
   failuresByKind: Partial<Record<FailureKind, number>>;
   /** Targets that ban this proxy right now. */
   bannedOn: string[];
+  /** Its limit of leases at once (`limits.maxInFlight`, or its own), undefined for none. */
+  maxInFlight: number | undefined;
+  /** Per target, when it may next start a lease there (`limits.minIntervalMs`), where that is still ahead. */
+  nextStartAt: Record<string, number>;
 }
 
-export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
+export function metricsOf(
+  entry: PoolEntry,
+  now: number,
+  limits: { maxInFlight: number | undefined; nextStartAt: Record<string, number> },
+): ProxyMetrics {
   const health = entry;
   const { breaker } = health;
   const bannedOn: string[] = [];
@@ -54,6 +62,8 @@ export function metricsOf(entry: PoolEntry, now: number): ProxyMetrics {
     lastFailureAt: health.lastFailureAt,
     failuresByKind: { ...health.failuresByKind },
     bannedOn,
+    maxInFlight: limits.maxInFlight,
+    nextStartAt: limits.nextStartAt,
   };
 }
 

@@ -1,8 +1,10 @@
 import pino, { type Logger } from 'pino';
 import { type Clock, type Random, systemClock } from './clock.js';
+import { InvalidOptionError } from './errors.js';
 import { type BanOptions, DEFAULT_BAN_OPTIONS } from './health/bans.js';
 import { type BreakerOptions, DEFAULT_BREAKER_OPTIONS } from './health/breaker.js';
 import type { HealthStore } from './health/record.js';
+import { checkOptionNames } from './option-names.js';
 import { DEFAULT_SCORE_OPTIONS, type ScoreOptions, type ScoreWeights } from './health/score.js';
 import { DEFAULT_TARGET_HEALTH_OPTIONS, type TargetHealthOptions } from './health/target-health.js';
 import type { ProxyInput } from './parse.js';
@@ -41,6 +43,52 @@ export interface HealthCheckOptions {
   rejectUnauthorized?: boolean;
 }
 
+/**
+ * Per-proxy limits, which prevent bans instead of detecting them. Unset: no limit.
+ * A gateway's object form may set its own (`{ server, …, limits }`).
+ */
+export interface LimitOptions {
+  /** Leases at once on one proxy (providers cap connections per proxy; a plan's "threads"). */
+  maxInFlight?: number | undefined;
+  /** At least this long between two lease starts of one proxy for the same target (sites rate-limit per IP). */
+  minIntervalMs?: number | undefined;
+}
+
+export interface ResolvedLimits {
+  /** `Infinity` when unset. */
+  maxInFlight: number;
+  /** 0 when unset. */
+  minIntervalMs: number;
+}
+
+/** Defaults for every rotating gateway (a proxy whose username or password holds `{session}`). */
+export interface GatewayOptions {
+  /** Live sessions at most per gateway. @default 10 */
+  sessions?: number | undefined;
+  /**
+   * A session is retired this long after it was minted, before the provider silently swaps its
+   * exit. @default 540_000 (9 minutes: providers' usual sticky lifetime is 10 minutes, less a margin)
+   */
+  sessionTtlMs?: number | undefined;
+  /** A session unused this long is retired (providers drop idle sessions after about 60 s). @default 50_000 */
+  idleTtlMs?: number | undefined;
+  /** Makes a session id. @default 8 random lowercase letters and digits (what the strictest providers accept) */
+  sessionId?: (() => string) | undefined;
+}
+
+export interface ResolvedGatewayOptions {
+  sessions: number;
+  sessionTtlMs: number;
+  idleTtlMs: number;
+  sessionId: (() => string) | undefined;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: Omit<ResolvedGatewayOptions, 'sessionId'> = {
+  sessions: 10,
+  sessionTtlMs: 540_000,
+  idleTtlMs: 50_000,
+};
+
 export interface ProxyPoolOptions {
   /**
    * Proxies: an array of strings / `{ server, username, password }`, or a list in text (one per
@@ -71,6 +119,10 @@ export interface ProxyPoolOptions {
    * between pools of one process). @default none: a removed proxy's health is forgotten
    */
   healthStore?: HealthStore;
+  /** Per-proxy limits (connections at once, spacing per site). @default none */
+  limits?: LimitOptions;
+  /** Defaults for rotating gateways' sessions. */
+  gateway?: GatewayOptions;
 }
 
 export interface ResolvedOptions {
@@ -86,19 +138,85 @@ export interface ResolvedOptions {
   clock: Clock;
   random: Random;
   healthStore: HealthStore | undefined;
+  limits: ResolvedLimits;
+  gateway: ResolvedGatewayOptions;
 }
 
-function check(condition: boolean, option: string, expectation: string, value: unknown, error: 'type' | 'range' = 'range'): void {
+function check(condition: boolean, option: string, expectation: string, value: unknown): void {
   if (condition) return;
-  const message = `Expected \`${option}\` to be ${expectation}, got ${typeof value === 'number' ? value : JSON.stringify(value)}.`;
-  throw error === 'type' ? new TypeError(message) : new RangeError(message);
+  const shown = typeof value === 'number' ? value : typeof value === 'function' ? 'a function' : JSON.stringify(value);
+  throw new InvalidOptionError(`Expected \`${option}\` to be ${expectation}, got ${shown}.`, option);
 }
 
-function number(option: string, value: unknown, { min = 0, integer = false, max = Number.POSITIVE_INFINITY } = {}): void {
-  check(typeof value === 'number' && !Number.isNaN(value), option, 'a number', value, 'type');
+function number(option: string, value: unknown, { min = 0, integer = false, max = Number.POSITIVE_INFINITY, above = false } = {}): void {
+  check(typeof value === 'number' && !Number.isNaN(value), option, 'a number', value);
   const n = value as number;
   check(!integer || Number.isInteger(n), option, 'an integer', value);
-  check(n >= min && n <= max, option, max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`, value);
+  const lower = above ? n > min : n >= min;
+  check(lower && n <= max, option, max === Number.POSITIVE_INFINITY ? `${above ? '>' : '≥'} ${min}` : `between ${min} and ${max}`, value);
+}
+
+/** An object option (`retry`, `limits`…): an object whose keys are all known. */
+function section(option: string, value: unknown, known: readonly string[]): void {
+  if (value === undefined) return;
+  check(typeof value === 'object' && value !== null && !Array.isArray(value), option, 'an object', value);
+  checkOptionNames(value as object, known, `${option}.`);
+}
+
+const TOP_LEVEL = [
+  'proxies',
+  'rotation',
+  'retry',
+  'breaker',
+  'bans',
+  'score',
+  'targetHealth',
+  'healthCheck',
+  'maxWaitMs',
+  'logger',
+  'clock',
+  'random',
+  'healthStore',
+  'limits',
+  'gateway',
+] as const satisfies readonly (keyof ProxyPoolOptions)[];
+const HEALTH_CHECK_KEYS = ['url', 'intervalMs', 'timeoutMs', 'concurrency', 'expectStatus', 'runOnStart', 'rejectUnauthorized'] as const;
+const LIMIT_KEYS = ['maxInFlight', 'minIntervalMs'] as const;
+const GATEWAY_KEYS = ['sessions', 'sessionTtlMs', 'idleTtlMs', 'sessionId'] as const;
+
+/** Checks and resolves `limits` (the pool's, or a proxy's own in its object form, named by `option`). */
+export function resolveLimits(limits: LimitOptions | undefined, option = 'limits', base?: ResolvedLimits): ResolvedLimits {
+  section(option, limits, LIMIT_KEYS);
+  const maxInFlight = limits?.maxInFlight ?? base?.maxInFlight ?? Number.POSITIVE_INFINITY;
+  const minIntervalMs = limits?.minIntervalMs ?? base?.minIntervalMs ?? 0;
+  if (limits?.maxInFlight !== undefined) number(`${option}.maxInFlight`, maxInFlight, { min: 1, integer: true });
+  if (limits?.minIntervalMs !== undefined) number(`${option}.minIntervalMs`, minIntervalMs, { min: 0, above: true });
+  return { maxInFlight, minIntervalMs };
+}
+
+/** Checks and resolves gateway settings (the pool's defaults, or one gateway's own, named by `option`). */
+export function resolveGateway(
+  gateway: GatewayOptions | undefined,
+  option = 'gateway',
+  base?: ResolvedGatewayOptions,
+): ResolvedGatewayOptions {
+  section(option, gateway, GATEWAY_KEYS);
+  const resolved: ResolvedGatewayOptions = {
+    sessions: gateway?.sessions ?? base?.sessions ?? DEFAULT_GATEWAY_OPTIONS.sessions,
+    sessionTtlMs: gateway?.sessionTtlMs ?? base?.sessionTtlMs ?? DEFAULT_GATEWAY_OPTIONS.sessionTtlMs,
+    idleTtlMs: gateway?.idleTtlMs ?? base?.idleTtlMs ?? DEFAULT_GATEWAY_OPTIONS.idleTtlMs,
+    sessionId: gateway?.sessionId ?? base?.sessionId,
+  };
+  number(`${option}.sessions`, resolved.sessions, { min: 1, integer: true });
+  number(`${option}.sessionTtlMs`, resolved.sessionTtlMs, { min: 0, above: true });
+  number(`${option}.idleTtlMs`, resolved.idleTtlMs, { min: 0, above: true });
+  check(
+    resolved.sessionId === undefined || typeof resolved.sessionId === 'function',
+    `${option}.sessionId`,
+    'a function',
+    resolved.sessionId,
+  );
+  return resolved;
 }
 
 function defined<T extends object>(partial: Partial<T> | undefined): Partial<T> {
@@ -115,7 +233,15 @@ function statusMatcher(expect: HealthCheckOptions['expectStatus']): (status: num
 
 /** One place where defaults meet the user's options, and where bad options are caught. */
 export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
-  check(typeof options === 'object' && options !== null, 'options', 'an object', options, 'type');
+  check(typeof options === 'object' && options !== null, 'options', 'an object', options);
+  checkOptionNames(options, TOP_LEVEL);
+  section('retry', options.retry, Object.keys(DEFAULT_RETRY_OPTIONS));
+  section('breaker', options.breaker, Object.keys(DEFAULT_BREAKER_OPTIONS));
+  section('bans', options.bans, Object.keys(DEFAULT_BAN_OPTIONS));
+  section('score', options.score, Object.keys(DEFAULT_SCORE_OPTIONS));
+  section('score.weights', options.score?.weights, Object.keys(DEFAULT_SCORE_OPTIONS.weights));
+  if (options.targetHealth !== false) section('targetHealth', options.targetHealth, Object.keys(DEFAULT_TARGET_HEALTH_OPTIONS));
+  section('healthCheck', options.healthCheck, HEALTH_CHECK_KEYS);
   const retry = { ...DEFAULT_RETRY_OPTIONS, ...defined(options.retry) };
   number('retry.retries', retry.retries, { integer: true });
   number('retry.minDelayMs', retry.minDelayMs);
@@ -163,11 +289,11 @@ export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
   let healthCheck: ResolvedOptions['healthCheck'];
   if (options.healthCheck !== undefined) {
     const hc = options.healthCheck;
-    check(typeof hc?.url === 'string', 'healthCheck.url', 'a URL string', hc?.url, 'type');
+    check(typeof hc?.url === 'string', 'healthCheck.url', 'a URL string', hc?.url);
     try {
       new URL(hc.url);
     } catch {
-      check(false, 'healthCheck.url', 'a valid absolute URL', hc.url, 'type');
+      check(false, 'healthCheck.url', 'a valid absolute URL', hc.url);
     }
     healthCheck = {
       url: hc.url,
@@ -199,5 +325,7 @@ export function resolveOptions(options: ProxyPoolOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     healthStore: options.healthStore,
+    limits: resolveLimits(options.limits),
+    gateway: resolveGateway(options.gateway),
   };
 }

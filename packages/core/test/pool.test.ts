@@ -269,6 +269,8 @@ describe('events, metrics and snapshot', () => {
         'lastFailureAt',
         'failuresByKind',
         'bannedOn',
+        'maxInFlight',
+        'nextStartAt',
       ].sort(),
     );
     expect(JSON.stringify(snap)).not.toContain(SECRET);

@@ -80,6 +80,8 @@ export const NEEDS_CHECK_OPEN = 2;
 export const NEEDS_CHECK_HALF_OPEN = 4;
 /** NEEDS_CHECK bit: a failure of the proxy waits for proof (target health); picks take it after the others. */
 export const NEEDS_CHECK_SUSPECT = 8;
+/** NEEDS_CHECK bit: the proxy has limits of its own (a gateway session's one lease at a time): the pick reads them. */
+export const NEEDS_CHECK_OWN_LIMITS = 16;
 /** Either breaker bit: the breaker is not closed. */
 export const NEEDS_CHECK_BREAKER = NEEDS_CHECK_OPEN | NEEDS_CHECK_HALF_OPEN;
 

@@ -4,6 +4,7 @@ import {
   NEEDS_CHECK_BANS,
   NEEDS_CHECK_HALF_OPEN,
   NEEDS_CHECK_OPEN,
+  NEEDS_CHECK_OWN_LIMITS,
   NEEDS_CHECK_SUSPECT,
   TableHealthRecord,
 } from '../health/table.js';
@@ -29,6 +30,8 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
    * than not, and a fresh pool should try its untried proxies first. Kept by Members.
    */
   suspectUntil = 0;
+  /** Leases at once allowed on this member when it has its own limit (NEEDS_CHECK_OWN_LIMITS); else the pool's. */
+  maxInFlight = Number.POSITIVE_INFINITY;
   constructor(proxy: Proxy, table: HealthTable, now: number) {
     super(table, now);
     this.proxy = proxy;
@@ -51,8 +54,15 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   protected override healthChanged(): void {
     const state = this.breaker.state;
     const circuit = state === 'open' ? NEEDS_CHECK_OPEN : state === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
-    const suspect = this.suspectUntil > 0 ? NEEDS_CHECK_SUSPECT : 0;
-    this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0) | suspect);
+    // The bits that are not the breaker's or the bans' are kept as they are.
+    const kept = this.flags & (NEEDS_CHECK_SUSPECT | NEEDS_CHECK_OWN_LIMITS);
+    this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0) | kept);
+  }
+
+  /** Gives the member a limit of its own (undefined: the pool's again). */
+  setOwnMaxInFlight(max: number | undefined): void {
+    this.maxInFlight = max ?? Number.POSITIVE_INFINITY;
+    this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_OWN_LIMITS) | (max === undefined ? 0 : NEEDS_CHECK_OWN_LIMITS));
   }
 
   /** Sets or clears the row's suspect bit (Members keeps `suspectUntil` and the count). */

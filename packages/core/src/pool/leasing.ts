@@ -13,6 +13,7 @@ import {
   LAST_USED_AT,
   NEEDS_CHECK,
   NEEDS_CHECK_BREAKER,
+  NEEDS_CHECK_OWN_LIMITS,
   NEEDS_CHECK_SUSPECT,
   ROW_STRIDE,
   SCORED_AT,
@@ -26,6 +27,7 @@ import type { Candidate, PickContext, RotationStrategy } from '../rotation/strat
 import { CandidateView } from './candidate-view.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
+import { Spacing } from './spacing.js';
 import { type AcquireOptions, MAX_TIMER_MS, NO_TARGET, SCORE_TTL_MS } from './shared.js';
 
 /** What leasing needs of Outcomes: breakers with time applied, and where a lease's outcome goes. */
@@ -36,7 +38,10 @@ export interface LeaseHealth {
   release(entry: PoolEntry, trial: boolean): void;
 }
 
-type LeasingOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'maxWaitMs'>;
+type LeasingOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'maxWaitMs' | 'limits'>;
+
+/** Which limit held a member back from a pick (see `limits`). */
+export type HeldBy = 'maxInFlight' | 'minIntervalMs';
 
 export class Leasing implements LeaseOwner {
   readonly #members: Members;
@@ -52,6 +57,12 @@ export class Leasing implements LeaseOwner {
   readonly #pickView: CandidateView;
   readonly #waiters = new Set<() => void>();
   #nextLeaseId = 1;
+  /** The pool's `limits.maxInFlight` (Infinity: none). */
+  readonly #maxInFlight: number;
+  /** Lease starts per target, when `limits.minIntervalMs` is set. */
+  readonly #spacing: Spacing | undefined;
+  /** Whether the pool has limits at all: without, a pick never looks at them. */
+  readonly #limited: boolean;
 
   // The pick context is reused across picks: picking must not allocate per member.
   #pickNow = 0;
@@ -66,6 +77,12 @@ export class Leasing implements LeaseOwner {
     this.#trustPicks = trustPicks;
     this.#options = options;
     this.#isClosed = isClosed;
+    this.#maxInFlight = options.limits.maxInFlight;
+    if (options.limits.minIntervalMs > 0) {
+      this.#spacing = new Spacing(options.limits.minIntervalMs);
+      members.watchPositions(this.#spacing);
+    }
+    this.#limited = this.#spacing !== undefined || Number.isFinite(this.#maxInFlight);
     this.#view = new CandidateView(members.table, members.proxies);
     this.#pickView = new CandidateView(members.table, members.proxies);
     this.#pick = {
@@ -133,6 +150,7 @@ export class Leasing implements LeaseOwner {
     data[row + IN_FLIGHT]! += 1;
     data[row + USES]! += 1;
     data[row + LAST_USED_AT] = now;
+    this.#spacing?.started(target ?? NO_TARGET, index, now);
     this.#updatedAt(index, entry);
     const lease = new Lease(this, this.#nextLeaseId++, members.proxies[index]!, target, now, trial);
     lease[LEASE_ENTRY] = entry;
@@ -188,6 +206,8 @@ export class Leasing implements LeaseOwner {
       if (entry.suspectUntil <= now) this.#members.unsuspect(entry);
       else if (this.#avoidSuspects) return false;
     }
+    if ((this.#limited || (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0) && this.heldBy(entry, this.#pick.target, now) !== undefined)
+      return false;
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#members.rescore(entry, now);
     return true;
   }
@@ -254,8 +274,29 @@ export class Leasing implements LeaseOwner {
     const data = members.table.data;
     const row = index * ROW_STRIDE;
     if (data[row + NEEDS_CHECK] !== 0 || this.#pickExclude !== undefined) return this.isEligible(members.entries[index]!);
+    if (this.#limited) {
+      if (data[row + IN_FLIGHT]! >= this.#maxInFlight) return false;
+      if (this.#spacing && this.#spacing.nextStartAt(this.#pick.target ?? NO_TARGET, index) > this.#pickNow) return false;
+    }
     if (this.#pickNow - data[row + SCORED_AT]! > SCORE_TTL_MS) members.rescoreRow(row, this.#pickNow);
     return true;
+  }
+
+  /** The limit that keeps `entry` from a lease for `target` now, if one does. */
+  heldBy(entry: PoolEntry, target: string | undefined, now: number): HeldBy | undefined {
+    const max = (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? entry.maxInFlight : this.#maxInFlight;
+    if (entry.inFlight >= max) return 'maxInFlight';
+    if (this.#spacing && this.#spacing.nextStartAt(target ?? NO_TARGET, entry.index) > now) return 'minIntervalMs';
+    return undefined;
+  }
+
+  /** What the limits say of a member now, for its metrics. */
+  limitsOf(entry: PoolEntry, now: number): { maxInFlight: number | undefined; nextStartAt: Record<string, number> } {
+    const max = (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? entry.maxInFlight : this.#maxInFlight;
+    return {
+      maxInFlight: Number.isFinite(max) ? max : undefined,
+      nextStartAt: this.#spacing && !entry.removed ? this.#spacing.aheadOf(entry.index, now) : {},
+    };
   }
 
   async #waitForLease(target: string | undefined, exclude: ReadonlySet<string> | undefined, options: AcquireOptions): Promise<Lease> {
@@ -301,6 +342,9 @@ export class Leasing implements LeaseOwner {
       if (breaker.state === 'half-open' && !admits(breaker, this.#options.breaker)) continue; // frees up when a trial ends
       const ban = entry.bans.get(key);
       if (ban && ban.until > at) at = ban.until;
+      const held = this.heldBy(entry, target, now);
+      if (held === 'maxInFlight') continue; // frees up when one of its leases ends, which wakes the waiters
+      if (held === 'minIntervalMs') at = Math.max(at, this.#spacing!.nextStartAt(key, entry.index));
       if (next === undefined || at < next) next = at;
     }
     return next;
@@ -313,6 +357,8 @@ export class Leasing implements LeaseOwner {
     let trials = 0;
     let banned = 0;
     let excluded = 0;
+    let busy = 0;
+    let spaced = 0;
     // Why breakers are open, by reason (the count of failures in a row left out): the first thing a user needs to know.
     const reasons = new Map<string, number>();
     for (const entry of entries) {
@@ -327,19 +373,28 @@ export class Leasing implements LeaseOwner {
         if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       } else if (!admits(breaker, this.#options.breaker)) trials++;
       else if (isBanned(entry.bans.get(target ?? NO_TARGET), now)) banned++;
+      else {
+        const held = this.heldBy(entry, target, now);
+        if (held === 'maxInFlight') busy++;
+        else if (held === 'minIntervalMs') spaced++;
+      }
     }
     const next = this.#nextAvailableAt(target, exclude, now);
     const parts = [
       open && `${open} with an open breaker${openReasons(reasons, open)}`,
       trials && `${trials} half-open with their trial in flight`,
       banned && `${banned} banned by ${target}`,
+      busy && `${busy} at their limit of leases at once (limits.maxInFlight)`,
+      spaced && `${spaced} spaced out for ${target ?? 'any target'} (limits.minIntervalMs)`,
       excluded && `${excluded} excluded`,
     ].filter(Boolean);
     const why = entries.length === 0 ? 'the pool is empty' : `of ${entries.length}: ${parts.join(', ')}`;
     const when = next === undefined ? '' : ` The next one is usable in ${Math.max(0, Math.ceil((next - now) / 1000))} s.`;
+    const limit: HeldBy | undefined = busy === 0 && spaced === 0 ? undefined : busy >= spaced ? 'maxInFlight' : 'minIntervalMs';
     return new NoProxyAvailableError(`${prefix}no proxy is usable${target ? ` for ${target}` : ''} (${why}).${when}`, {
       nextAvailableAt: next,
       target,
+      limit,
     });
   }
 }

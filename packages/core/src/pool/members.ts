@@ -14,6 +14,12 @@ import type { Proxy } from '../proxy.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
 import { PoolEntry } from './entry.js';
 
+/** Told when members change positions (a removal moves the last member into the gap). */
+export interface PositionWatcher {
+  moved(from: number, to: number): void;
+  removed(index: number): void;
+}
+
 export class Members {
   readonly entries: PoolEntry[] = [];
   /** `entries[i].proxy`. */
@@ -28,11 +34,16 @@ export class Members {
   readonly #score: ScoreOptions;
   #removals = 0;
   #suspects = 0;
+  readonly #watchers: PositionWatcher[] = [];
 
   constructor(strategy: RotationStrategy, store: HealthStore | undefined, score: ScoreOptions) {
     this.#strategy = strategy;
     this.#store = store;
     this.#score = score;
+  }
+
+  watchPositions(watcher: PositionWatcher): void {
+    this.#watchers.push(watcher);
   }
 
   get size(): number {
@@ -116,13 +127,14 @@ export class Members {
     const lastProxy = this.proxies.pop()!;
     this.#strategy.onRemoved?.(entry);
     if (last !== entry) {
+      for (const watcher of this.#watchers) watcher.moved(last.index, entry.index);
       this.table.copyRow(last.row, gap);
       last.row = gap;
       this.entries[entry.index] = last;
       this.proxies[entry.index] = lastProxy;
       last.index = entry.index;
       this.#strategy.onUpdated?.(last);
-    }
+    } else for (const watcher of this.#watchers) watcher.removed(entry.index);
     this.table.truncate();
   }
 

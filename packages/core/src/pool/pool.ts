@@ -285,7 +285,7 @@ export class ProxyPool {
     const now = this.options.clock.now();
     this.#outcomes.advance(entry, now);
     this.#members.rescore(entry, now);
-    return metricsOf(entry, now);
+    return metricsOf(entry, now, this.#leasing.limitsOf(entry, now));
   }
 
   /** Every proxy's metrics plus pool totals. */
@@ -294,7 +294,7 @@ export class ProxyPool {
     const proxies = this.#members.entries.map((entry) => {
       this.#outcomes.advance(entry, now);
       this.#members.rescore(entry, now);
-      return metricsOf(entry, now);
+      return metricsOf(entry, now, this.#leasing.limitsOf(entry, now));
     });
     const totals = { requests: 0, successes: 0, failures: 0, inFlight: 0, closed: 0, open: 0, halfOpen: 0, banned: 0 };
     for (const m of proxies) {
