@@ -223,10 +223,13 @@ describe.each(ADAPTERS)('$name adapter through a real local farm', (adapter) => 
     await pool.close();
   });
 
-  it('refuses SOCKS5 with credentials at newContext with a clear error', async () => {
+  it('checks a SOCKS5 proxy with credentials before its relay starts, and says why it failed without the password', async () => {
     const pool = new ProxyPool({ proxies: ['socks5://u:secret@127.0.0.1:1'] });
     const pooled = withProxyPool(browser, pool);
-    await expect(pooled.newContext()).rejects.toThrow(/Chromium cannot authenticate to SOCKS proxies/);
+    const error = await pooled.newContext().then(() => undefined, String);
+    expect(error).toMatch(/failed the relay's check/);
+    expect(error).not.toContain('secret');
+    expect(pool.getMetrics(pool.proxies[0]!.id)!.failuresByKind).toMatchObject({ proxy_unreachable: 1 });
     expect(pool.snapshot().totals.inFlight).toBe(0);
     await pool.close();
     farm = await ProxyFarm.start({ proxies: [] });

@@ -5,6 +5,7 @@ import { AdaptiveTimeout } from './adaptive-timeout.js';
 import { preflight } from './preflight.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { preflightOrigin } from './preflight-origin.js';
+import { type ProxyRoute, RelayManager } from './relay/relay-manager.js';
 import { type WaitOptions, checkWaitOptions, withWaiting } from './waiting.js';
 
 /** A proxy that succeeded this recently is trusted without a pre-flight check. */
@@ -104,6 +105,8 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   readonly #preflightTimeout: AdaptiveTimeout | number | undefined;
   /** Where jobs for each target navigated: what their pre-flight checks look at. */
   readonly #origins = new LearnedOrigins();
+  /** Local relays for the proxies Chromium cannot talk to itself (SOCKS with credentials). */
+  readonly #relays: RelayManager;
   /** Parked sessions, oldest first, with the proxy they belong to. */
   readonly #idle: Array<{ proxyId: string; session: BrowserSession<C, P>; close: () => Promise<void> }> = [];
 
@@ -120,10 +123,25 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     this.#reuse = options.reuseContexts ?? false;
     this.#maxIdle = options.maxIdleContexts ?? 8;
     this.#preflightTimeout = preflightTimeout(options.preflight ?? true, navigationTimeoutMs);
+    this.#relays = new RelayManager(pool, {
+      checkTimeoutMs: Math.min(5_000, navigationTimeoutMs),
+      memoryMs: navigationTimeoutMs + 5_000,
+    });
   }
 
   // ── what a subclass provides ──
-  protected abstract openContext(browser: B | undefined, proxy: Proxy, options: O | undefined): Promise<OpenedContext<B, C>>;
+  /**
+   * Opens a context that talks to the proxy as `route` says: the proxy's own server and
+   * credentials, or a local relay without credentials (SOCKS with credentials), whose answers
+   * `route.refineStatus`/`route.refineError` read back into the upstream's failure kinds.
+   * Everything reported is the proxy's (`proxy`), never the relay's.
+   */
+  protected abstract openContext(
+    browser: B | undefined,
+    proxy: Proxy,
+    options: O | undefined,
+    route: ProxyRoute,
+  ): Promise<OpenedContext<B, C>>;
   protected abstract launchBrowser(proxy: Proxy | undefined): Promise<B>;
   protected abstract isConnected(browser: B): boolean;
   protected abstract onContextClosed(context: C, listener: () => void): void;
@@ -151,7 +169,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     const { target, exclude, signal } = options;
     const lease = await this.pool.acquire(withWaiting({ target, exclude, signal }, options));
     try {
-      return (await this.#open(lease, contextOptions)).context;
+      return (await this.#open(lease, contextOptions, target)).context;
     } catch (error) {
       const c = this.classify(error);
       if (c.kind === 'client') lease.release();
@@ -160,16 +178,12 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     }
   }
 
-  async #open(lease: Lease, contextOptions: O | undefined): Promise<BrowserSession<C, P | undefined>> {
+  async #open(lease: Lease, contextOptions: O | undefined, target: string | URL | undefined): Promise<BrowserSession<C, P | undefined>> {
     const { proxy } = lease;
-    if (proxy.protocol.startsWith('socks') && proxy.hasCredentials) {
-      throw new UnsupportedProxyError(
-        `${proxy.id}: Chromium cannot authenticate to SOCKS proxies, so a SOCKS proxy with a username or password cannot be used. ` +
-          'Use an HTTP proxy for this account, or a local forwarder without authentication.',
-      );
-    }
+    // Chromium cannot authenticate to SOCKS proxies: those with credentials go through a local relay.
+    const route = await this.#relays.routeFor(proxy, target);
     const browser = this.mode === 'launch-per-proxy' ? undefined : await this.#liveBrowser();
-    const { context, tracker, ownBrowser } = await this.openContext(browser, proxy, contextOptions);
+    const { context, tracker, ownBrowser } = await this.openContext(browser, proxy, contextOptions, route);
     this.#contexts.add(context);
     let ended: Promise<void> | undefined;
     const end = () => {
@@ -203,7 +217,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
         const parked = this.#unpark(lease.proxy.id);
         if (parked) return parked;
         await this.#preflight(lease.proxy, options.target);
-        const session = await this.#open(lease, options.contextOptions);
+        const session = await this.#open(lease, options.contextOptions, options.target);
         try {
           session.page = await this.newPage(session.context);
         } catch (error) {
@@ -297,11 +311,20 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     return this.#relaunching;
   }
 
-  /** Closes every context it opened (and browsers it launched for them). The pool stays open. */
+  /** Closes every context it opened (and browsers it launched for them) and its relays. The pool stays open. */
   async close(): Promise<void> {
     const parked = this.#idle.splice(0);
     await Promise.all(parked.map((p) => p.close()));
     await Promise.all([...this.#contexts].map((context) => this.closeContext(context).catch(() => undefined)));
+    await this.#relays.close();
+  }
+
+  /**
+   * The local relays running now, one per SOCKS proxy with credentials in use: the proxy's id
+   * and the relay's `http://127.0.0.1:<port>` (no credentials: it holds them).
+   */
+  get relays(): Array<{ proxyId: string; server: string }> {
+    return this.#relays.running;
   }
 }
 

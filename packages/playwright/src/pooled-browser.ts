@@ -4,6 +4,7 @@ import {
   type ContextLeaseOptions,
   type OpenedContext,
   PooledBrowserBase,
+  type ProxyRoute,
   type SessionTaskContext,
 } from '@proxy-pool/browser';
 import type { Classification, Proxy, ProxyPool } from '@proxy-pool/core';
@@ -38,32 +39,44 @@ export class PooledBrowser extends PooledBrowserBase<Browser, BrowserContext, Pa
     this.#options = options;
   }
 
-  #proxyOption(proxy: Proxy) {
-    return { ...proxy.toServerForm(), ...(this.#options.bypass ? { bypass: this.#options.bypass } : {}) };
+  #proxyOption(route: ProxyRoute | Proxy) {
+    const { server, username, password } = 'toServerForm' in route ? route.toServerForm() : route;
+    return {
+      server,
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+      ...(this.#options.bypass ? { bypass: this.#options.bypass } : {}),
+    };
   }
 
   protected async openContext(
     browser: Browser | undefined,
     proxy: Proxy,
     options: BrowserContextOptions = {},
+    route: ProxyRoute,
   ): Promise<OpenedContext<Browser, BrowserContext>> {
-    const ownBrowser = browser ? undefined : await this.launchBrowser(proxy);
+    const ownBrowser = browser ? undefined : await this.#launch(route);
     const context = ownBrowser
       ? await ownBrowser.newContext(options)
-      : await browser!.newContext({ ...options, proxy: this.#proxyOption(proxy) });
+      : await browser!.newContext({ ...options, proxy: this.#proxyOption(route) });
     rememberProxy(context, proxy);
     const tracker = trackContext(context, {
       navigationTimeoutMs: this.navigationTimeoutMs,
       isBlocked: this.#options.isBlocked,
       detectBlocks: this.#options.detectBlocks ?? true,
       report: ({ url, outcome }) => this.pool.report(proxy, outcome, { target: url }),
+      route,
     });
     return { context, tracker: tracker as never, ownBrowser };
   }
 
   protected launchBrowser(proxy: Proxy | undefined): Promise<Browser> {
+    return this.#launch(proxy);
+  }
+
+  #launch(route: ProxyRoute | Proxy | undefined): Promise<Browser> {
     if (!this.#options.launch) throw new Error('The browser is closed or crashed, and no `launch` option was given to relaunch it.');
-    return this.#options.launch(proxy ? { proxy: this.#proxyOption(proxy) } : {});
+    return this.#options.launch(route ? { proxy: this.#proxyOption(route) } : {});
   }
 
   protected isConnected(browser: Browser): boolean {

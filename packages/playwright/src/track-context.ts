@@ -1,4 +1,4 @@
-import { type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/browser';
+import { type NavigationReport, NavigationTracker, type ProxyRoute, responseTrackerOptions } from '@proxy-pool/browser';
 import type { Classification } from '@proxy-pool/core';
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import { classify } from './classify.js';
@@ -11,6 +11,8 @@ export interface TrackOptions {
   navigationTimeoutMs: number;
   isBlocked?: BlockDetector | undefined;
   detectBlocks?: boolean;
+  /** A relay in front of the proxy: its own answers are read back into the upstream's kinds. */
+  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError'> | undefined;
 }
 
 /** Feeds core's navigation tracker from Playwright's events, for every page of the context (popups included). */
@@ -20,8 +22,8 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Na
     navigationTimeoutMs: options.navigationTimeoutMs,
     isBlocked: options.isBlocked,
     detectBlocks: options.detectBlocks,
-    classifyResponse: (response) => classify(response),
-    classifyErrorText: (errorText): Classification | undefined => classify(new Error(errorText)),
+    classifyResponse: (response) => options.route?.refineStatus?.(response.status()) ?? classify(response),
+    classifyErrorText: (errorText): Classification | undefined => options.route?.refineError?.(errorText) ?? classify(new Error(errorText)),
     ...responseTrackerOptions<Response>(),
   });
   const attach = (page: Page) => {

@@ -4,6 +4,7 @@ import {
   type ContextLeaseOptions,
   type OpenedContext,
   PooledBrowserBase,
+  type ProxyRoute,
   type SessionTaskContext,
 } from '@proxy-pool/browser';
 import type { Classification, Proxy, ProxyPool } from '@proxy-pool/core';
@@ -47,13 +48,14 @@ export class PooledBrowser extends PooledBrowserBase<Browser, BrowserContext, Pa
     browser: Browser | undefined,
     proxy: Proxy,
     options: BrowserContextOptions = {},
+    route: ProxyRoute,
   ): Promise<OpenedContext<Browser, BrowserContext>> {
-    const ownBrowser = browser ? undefined : await this.launchBrowser(proxy);
+    const ownBrowser = browser ? undefined : await this.#launch(route.server);
     const context = ownBrowser
       ? await ownBrowser.createBrowserContext(options)
       : await browser!.createBrowserContext({
           ...options,
-          proxyServer: proxy.server,
+          proxyServer: route.server,
           proxyBypassList: this.#options.bypass ?? options.proxyBypassList,
         });
     rememberProxy(context, proxy);
@@ -62,14 +64,20 @@ export class PooledBrowser extends PooledBrowserBase<Browser, BrowserContext, Pa
       isBlocked: this.#options.isBlocked,
       detectBlocks: this.#options.detectBlocks ?? true,
       report: ({ url, outcome }) => this.pool.report(proxy, outcome, { target: url }),
-      preparePage: proxy.hasCredentials ? (page) => answerProxyAuth(page, proxy) : undefined,
+      // Through a relay the browser has no credentials to give: the relay holds them.
+      preparePage: proxy.hasCredentials && !route.relay ? (page) => answerProxyAuth(page, proxy) : undefined,
+      route,
     });
     return { context, tracker: tracker as never, ownBrowser };
   }
 
   protected launchBrowser(proxy: Proxy | undefined): Promise<Browser> {
+    return this.#launch(proxy?.server);
+  }
+
+  #launch(server: string | undefined): Promise<Browser> {
     if (!this.#options.launch) throw new Error('The browser is closed or crashed, and no `launch` option was given to relaunch it.');
-    return this.#options.launch({ args: proxy ? [`--proxy-server=${proxy.server}`] : [] });
+    return this.#options.launch({ args: server ? [`--proxy-server=${server}`] : [] });
   }
 
   protected isConnected(browser: Browser): boolean {

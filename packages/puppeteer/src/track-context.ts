@@ -1,4 +1,4 @@
-import { type NavigationReport, NavigationTracker, responseTrackerOptions } from '@proxy-pool/browser';
+import { type NavigationReport, NavigationTracker, type ProxyRoute, responseTrackerOptions } from '@proxy-pool/browser';
 import type { Classification } from '@proxy-pool/core';
 import type { BrowserContext, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import { classify } from './classify.js';
@@ -13,6 +13,8 @@ export interface TrackOptions {
   detectBlocks?: boolean;
   /** Runs on every page before it is used (proxy credentials). */
   preparePage?: (page: Page) => Promise<void>;
+  /** A relay in front of the proxy: its own answers are read back into the upstream's kinds. */
+  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError'> | undefined;
 }
 
 export interface ContextTracking {
@@ -32,8 +34,8 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
     navigationTimeoutMs: options.navigationTimeoutMs,
     isBlocked: options.isBlocked,
     detectBlocks: options.detectBlocks,
-    classifyResponse: (response) => classify(response),
-    classifyErrorText: (errorText): Classification | undefined => classify(new Error(errorText)),
+    classifyResponse: (response) => options.route?.refineStatus?.(response.status()) ?? classify(response),
+    classifyErrorText: (errorText): Classification | undefined => options.route?.refineError?.(errorText) ?? classify(new Error(errorText)),
     ...responseTrackerOptions<HTTPResponse>(),
   });
   const attached = new WeakMap<Page, Promise<void>>();
