@@ -1,18 +1,10 @@
-import { FAILURE_KINDS, type Proxy, type ProxyPool } from '@proxy-pool/core';
+import { FAILURE_KINDS, type PoolEvents, type Proxy, type ProxyPool } from '@proxy-pool/core';
 import { Counter, Gauge, Histogram, type Metric } from 'prom-client';
 import { type PoolMetricsOptions, resolveMetricsOptions } from './options.js';
 import { type PoolCounts, walkPool } from './pool-walk.js';
 
-/**
- * The event the pool would emit when `acquire()` hands out a lease, with how long it waited
- * (proposed to core; not in `PoolEvents` yet). `acquire_wait_seconds` is fed from it when the
- * pool emits it, and stays empty until then.
- */
-export interface AcquiredEvent {
-  proxy: Proxy;
-  target: string | undefined;
-  waitedMs: number;
-}
+/** The pool's `acquired` event: a lease handed out by `acquire()`, and how long it waited for it. */
+export type AcquiredEvent = Parameters<PoolEvents['acquired']>[0];
 
 /** What `registerPoolMetrics` returns: the series' names, and the way to take them back out. */
 export interface PoolMetrics {
@@ -97,9 +89,7 @@ export function registerPoolMetrics(pool: ProxyPool, options: PoolMetricsOptions
       }),
       pool.on('exhausted', () => exhausted.inc()),
     );
-    // Not in PoolEvents yet: the pool's emitter takes any name, and calls this once core emits it.
-    const onAny = pool.on as unknown as (event: string, listener: (event: AcquiredEvent) => void) => () => void;
-    unsubscribe.push(onAny.call(pool, 'acquired', ({ waitedMs }) => acquireWait.observe(Math.max(0, waitedMs) / 1000)));
+    unsubscribe.push(pool.on('acquired', ({ waitedMs }) => acquireWait.observe(Math.max(0, waitedMs) / 1000)));
 
     // Targets down: kept from the pool's events (a target stays down until one comes up), checked at scrape.
     const downTargets = new Set<string>(pool.snapshot().downTargets);

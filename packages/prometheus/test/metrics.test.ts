@@ -2,7 +2,7 @@ import { ProxyPool } from '@proxy-pool/core';
 import { FakeClock } from '@proxy-pool/core/testing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type AcquiredEvent, registerPoolMetrics } from '../src/index.js';
+import { registerPoolMetrics } from '../src/index.js';
 import { parseExposition, valueOf } from './exposition.js';
 
 const PROXIES = Array.from({ length: 6 }, (_, i) => `http://user${i}:SECRET-${i}@10.0.0.${i + 1}:8080`);
@@ -132,28 +132,22 @@ describe('registerPoolMetrics', () => {
   });
 
   it("feeds acquire_wait_seconds from the pool's acquired event", async () => {
-    const listeners = new Map<string, (event: unknown) => void>();
-    const pool = new ProxyPool({ proxies: PROXIES });
+    const clock = new FakeClock();
+    const pool = new ProxyPool({ proxies: PROXIES.slice(0, 1), clock, limits: { maxInFlight: 1 } });
     pools.push(pool);
-    const fake = Object.assign(Object.create(null), {
-      options: pool.options,
-      snapshot: () => pool.snapshot(),
-      isTargetDown: () => false,
-      on: (name: string, fn: (event: unknown) => void) => {
-        listeners.set(name, fn);
-        return () => listeners.delete(name);
-      },
-    }) as ProxyPool;
     const registry = new Registry();
-    const metrics = registerPoolMetrics(fake, { registry });
-    const acquired: AcquiredEvent = { proxy: pool.proxies[0]!, target: undefined, waitedMs: 2_500 };
-    listeners.get('acquired')!(acquired);
+    const metrics = registerPoolMetrics(pool, { registry });
+    const first = await pool.acquire(); // at once
+    const second = pool.acquire(); // waits for the first to end
+    await clock.advance(2_500);
+    first.success();
+    (await second).success();
     const m = parseExposition(await registry.metrics());
-    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_count')).toBe(1);
-    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_bucket', { le: '5' })).toBe(1);
-    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_bucket', { le: '1' })).toBe(0);
+    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_count')).toBe(2);
+    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_bucket', { le: '0.001' })).toBe(1);
+    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_bucket', { le: '1' })).toBe(1);
+    expect(valueOf(m, 'proxy_pool_acquire_wait_seconds_bucket', { le: '5' })).toBe(2);
     metrics.unregister();
-    expect(listeners.size).toBe(0);
   });
 
   it('validates its options', () => {

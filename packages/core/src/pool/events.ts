@@ -22,6 +22,8 @@ export interface PoolEvents {
   banned: (event: { proxy: Proxy; target: string; kind: 'blocked' | 'rate_limited'; until: number }) => void;
   proxyAdded: (event: { proxy: Proxy }) => void;
   proxyRemoved: (event: { proxy: Proxy }) => void;
+  /** `acquire` handed out a lease, after waiting `waitedMs` for it (0 when one was usable at once). */
+  acquired: (event: { proxy: Proxy; target: string | undefined; waitedMs: number }) => void;
   /** No proxy was usable for a request. */
   exhausted: (event: { target: string | undefined; nextAvailableAt: number | undefined }) => void;
   targetDown: (event: { target: string; at: number }) => void;

@@ -143,12 +143,22 @@ export class ProxyPool {
       this.#assertOpen();
       options.signal?.throwIfAborted();
       const target = targetKey(options.target);
-      return this.#leasing.acquire(target, idSet(options.exclude), options, (error) => {
+      const leased = this.#leasing.acquire(target, idSet(options.exclude), options, (error) => {
         if (this.#emitter.has('exhausted')) this.#emitter.emit('exhausted', { target, nextAvailableAt: error.nextAvailableAt });
       });
+      return this.#emitter.has('acquired') ? this.#announceAcquired(leased, target) : leased;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Only when someone listens: the time from the call to the lease. */
+  async #announceAcquired(leased: Promise<Lease>, target: string | undefined): Promise<Lease> {
+    const start = this.options.clock.now();
+    const lease = await leased;
+    if (this.#emitter.has('acquired'))
+      this.#emitter.emit('acquired', { proxy: lease.proxy, target, waitedMs: this.options.clock.now() - start });
+    return lease;
   }
 
   /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
