@@ -1,12 +1,12 @@
 import { FarmProxy, type ProxySpec } from './farm-proxy.js';
 import { FarmGateway, type GatewayOptions } from './gateway.js';
 import { FarmRegistry } from './registry.js';
-import { TargetSite } from './target-site.js';
+import { TargetSite, type TargetSiteOptions } from './target-site.js';
 
 export interface FarmOptions {
   proxies: readonly ProxySpec[];
   /** Target sites to start. @default one plain-HTTP site */
-  sites?: ReadonlyArray<{ https?: boolean }>;
+  sites?: ReadonlyArray<{ https?: boolean; rateBan?: TargetSiteOptions['rateBan'] }>;
   /** For flaky proxies. @default Math.random */
   random?: () => number;
   /** Rotating gateways to start (see `FarmGateway`). @default none */

@@ -8,6 +8,11 @@ import type { FarmRegistry } from './registry.js';
 export interface TargetSiteOptions {
   https?: boolean;
   registry: FarmRegistry;
+  /**
+   * Bans a proxy (on this site's host it hit) that sends more than `maxPerSecond` requests a
+   * second, counted over a sliding window of `windowMs` (@default 1000): as sites rate-limit per IP.
+   */
+  rateBan?: { maxPerSecond: number; windowMs?: number };
 }
 
 /** What a target saw of one request. */
@@ -60,6 +65,11 @@ export class TargetSite {
   readonly #server: Server;
   readonly #registry: FarmRegistry;
   readonly #sockets = new Set<Socket>();
+  #rateBan: { max: number; windowMs: number } | undefined;
+  /** proxy name + host → the times of its requests within the rate-ban window. */
+  readonly #recent = new Map<string, number[]>();
+  /** The proxies `rateBan` banned, with the host, in order. */
+  readonly rateBanned: Array<{ proxy: string; host: string }> = [];
 
   private constructor(server: Server, https: boolean, registry: FarmRegistry) {
     this.#server = server;
@@ -78,6 +88,10 @@ export class TargetSite {
     const port = await listenOnFreePort(server);
     const site = new TargetSite(server, options.https ?? false, options.registry);
     site.#port = port;
+    if (options.rateBan) {
+      const windowMs = options.rateBan.windowMs ?? 1_000;
+      site.#rateBan = { max: (options.rateBan.maxPerSecond * windowMs) / 1_000, windowMs };
+    }
     return site;
   }
 
@@ -128,6 +142,7 @@ export class TargetSite {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
+    if (this.#rateBan && proxy !== undefined) this.#countForRateBan(proxy, host, this.#rateBan);
     if (this.#registry.isBanned(proxy, host)) {
       html(403, 'Access denied', '<p>Your IP address has been blocked.</p>');
       return;
@@ -172,6 +187,20 @@ export class TargetSite {
         return;
       default:
         html(200, 'Home', '<a href="/page/1">first page</a>');
+    }
+  }
+
+  #countForRateBan(proxy: string, host: string, limit: { max: number; windowMs: number }): void {
+    if (this.#registry.isBanned(proxy, host)) return;
+    const key = `${proxy} ${host}`;
+    const now = performance.now();
+    const times = (this.#recent.get(key) ?? []).filter((t) => t > now - limit.windowMs);
+    times.push(now);
+    this.#recent.set(key, times);
+    if (times.length > limit.max) {
+      this.#registry.ban(proxy, [host]);
+      this.rateBanned.push({ proxy, host });
+      this.#recent.delete(key);
     }
   }
 
