@@ -28,6 +28,12 @@ interface Located {
  */
 export function redactProxyInput(input: string): string {
   const text = input.trim();
+  // `host:port user pass` (and other space-separated forms): only the first field and a user name are shown.
+  const fields = text.split(/\s+/);
+  if (fields.length > 1) {
+    const rest = fields.length > 2 ? [fields[1]!, '***'] : ['***'];
+    return [redactProxyInput(fields[0]!), ...rest].join(' ');
+  }
   if (isProviderFormat(text)) {
     const { host, port, user } = splitProviderFormat(text);
     return `${host.includes(':') ? `[${host}]` : host}:${port}:${user}:***`;

@@ -133,6 +133,20 @@ describe('parseProxyList', () => {
     }
   });
 
+  it('redacts passwords of space-separated lines in errors', () => {
+    for (const line of [`10.0.0.1:8080 alice ${SECRET}`, `10.0.0.1:8080 ${SECRET}`, `http://alice:${SECRET}@10.0.0.1:8080 extra`]) {
+      const error = (() => {
+        try {
+          parseProxyList(line);
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error, line).toBeInstanceOf(ProxyParseError);
+      expect(error!.message, line).not.toContain(SECRET);
+    }
+  });
+
   it('rejects an empty list', () => {
     expect(() => parseProxyList('# nothing\n\n')).toThrow(/no proxies found/);
     expect(() => parseProxyList([])).toThrow(/no proxies found/);
