@@ -23,6 +23,7 @@ const commands = {
   demo: { apt: ['chromium'], run: ['--filter', '@proxy-pool/demo', 'start'] },
   bench: { apt: [], run: ['--filter', '@proxy-pool/bench', 'start'] },
   'bench:crawl': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'crawl'] },
+  'bench:gateway': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'gateway'] },
 };
 
 const [name, ...extra] = process.argv.slice(2);
