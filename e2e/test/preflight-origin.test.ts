@@ -41,7 +41,7 @@ describe('pre-flight checks and the origin a job navigates to', () => {
         expect(status, `job ${job + 1}`).toBe(200);
       }
       for (const m of pool.snapshot().proxies) {
-        expect(m.failedRequests, m.proxy.id).toBe(0);
+        expect(m.failedRequests, m.proxy).toBe(0);
         expect(m.circuitState).toBe('closed');
       }
     } finally {
