@@ -217,6 +217,40 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
     }
   }, 30_000);
 
+  it('through a running relay: a target down is the far side, an upstream that died is proxy_unreachable', async () => {
+    const upstream = await startMicrosocks({ auth: { username: USER, password: PASSWORD } });
+    const pool = new ProxyPool({ proxies: [proxyUrl(PASSWORD, upstream.port)] });
+    const pooled = adapter.wrap(browser, pool);
+    const heard: Array<{ kind: FailureKind | 'success'; blame?: string }> = [];
+    pool.on('failure', (e) => heard.push({ kind: e.kind, blame: e.blame }));
+    pool.on('success', () => heard.push({ kind: 'success' }));
+    // One navigation per context, as a user's own code makes them; the relay is shared.
+    const navigate = async (url: string) => {
+      const count = heard.length;
+      const context = await pooled.newContext(adapter.contextOptions, { target: url });
+      const page = await context.newPage();
+      await page.goto(url, { timeout: NAV_TIMEOUT_MS }).catch(() => undefined);
+      await context.close();
+      for (let i = 0; i < 100 && heard.length === count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      return heard[count];
+    };
+    const up = `http://127.0.0.1:${httpPort}/page/7`;
+    expect(await navigate(up)).toEqual({ kind: 'success' });
+    const farSide = await Promise.all([
+      navigate(`http://127.0.0.1:${closedPort}/page/7`),
+      navigate(`https://127.0.0.1:${closedPort}/page/7`),
+    ]);
+    expect(farSide).toEqual([
+      { kind: 'tunnel_failed', blame: 'ambiguous' },
+      { kind: 'tunnel_failed', blame: 'ambiguous' },
+    ]);
+    expect(pooled.relays).toHaveLength(1);
+    await upstream.stop();
+    const dead = [await navigate(up), await navigate(`https://127.0.0.1:${https.port}/page/7`)];
+    expect(dead.map((d) => d?.kind)).toEqual(['proxy_unreachable', 'proxy_unreachable']);
+    await pool.close();
+  }, 30_000);
+
   it('closes the relay when its proxy leaves the pool, and opens a new one when it is back', async () => {
     const pool = new ProxyPool({ proxies: [proxyUrl()] });
     const pooled = adapter.wrap(browser, pool);

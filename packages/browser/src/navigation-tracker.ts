@@ -21,6 +21,13 @@ export interface NavigationTrackerOptions<P, S> {
   navigationTimeoutMs: number;
   /** What a response says (undefined for a success). */
   classifyResponse: (response: S) => Classification | undefined;
+  /**
+   * A second look at a finished navigation's response that needs I/O (a relay's 599 says only
+   * that its upstream failed: the relay asks the upstream). Undefined keeps `classifyResponse`'s verdict.
+   */
+  reviewResponse?:
+    | ((response: S, classification: Classification | undefined) => Promise<Classification | undefined> | undefined)
+    | undefined;
   /** Turns a Chromium error text (`net::ERR_…`) into a kind. */
   classifyErrorText: (errorText: string) => Classification | undefined;
   /** Decides whether a successful-looking response is a block page; the default reads small documents. */
@@ -129,6 +136,8 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
     navigation.finishing = true;
     if (navigation.timer) clearTimeout(navigation.timer);
     let classification = this.#options.classifyResponse(response);
+    const review = this.#options.reviewResponse?.(response, classification);
+    if (review) classification = (await review) ?? classification;
     if (!classification) {
       const blocked = await this.#blockReason(response, page);
       if (blocked) classification = { kind: 'blocked', evidence: blocked };

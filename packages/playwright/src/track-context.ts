@@ -12,7 +12,7 @@ export interface TrackOptions {
   isBlocked?: BlockDetector | undefined;
   detectBlocks?: boolean;
   /** A relay in front of the proxy: its own answers are read back into the upstream's kinds. */
-  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError'> | undefined;
+  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError' | 'reviewStatus'> | undefined;
 }
 
 /** Feeds core's navigation tracker from Playwright's events, for every page of the context (popups included). */
@@ -23,6 +23,7 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Na
     isBlocked: options.isBlocked,
     detectBlocks: options.detectBlocks,
     classifyResponse: (response) => options.route?.refineStatus?.(response.status()) ?? classify(response),
+    reviewResponse: (response) => options.route?.reviewStatus?.(response.status(), response.url()),
     classifyErrorText: (errorText): Classification | undefined => options.route?.refineError?.(errorText) ?? classify(new Error(errorText)),
     ...responseTrackerOptions<Response>(),
   });

@@ -14,7 +14,7 @@ export interface TrackOptions {
   /** Runs on every page before it is used (proxy credentials). */
   preparePage?: (page: Page) => Promise<void>;
   /** A relay in front of the proxy: its own answers are read back into the upstream's kinds. */
-  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError'> | undefined;
+  route?: Pick<ProxyRoute, 'refineStatus' | 'refineError' | 'reviewStatus'> | undefined;
 }
 
 export interface ContextTracking {
@@ -35,6 +35,7 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
     isBlocked: options.isBlocked,
     detectBlocks: options.detectBlocks,
     classifyResponse: (response) => options.route?.refineStatus?.(response.status()) ?? classify(response),
+    reviewResponse: (response) => options.route?.reviewStatus?.(response.status(), response.url()),
     classifyErrorText: (errorText): Classification | undefined => options.route?.refineError?.(errorText) ?? classify(new Error(errorText)),
     ...responseTrackerOptions<HTTPResponse>(),
   });

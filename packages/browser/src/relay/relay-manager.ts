@@ -16,6 +16,12 @@ export interface ProxyRoute {
   relay?: SocksRelay | undefined;
   refineStatus?: ((status: number) => Classification | undefined) | undefined;
   refineError?: ((errorText: string) => Classification | undefined) | undefined;
+  /**
+   * For a relay's answer that does not say whose fault it was (599: the upstream failed, or the
+   * target behind it): asks the upstream itself, to the same destination, as the pre-flight
+   * check does. Undefined when there is nothing to ask.
+   */
+  reviewStatus?: ((status: number, url: string) => Promise<Classification | undefined> | undefined) | undefined;
 }
 
 /** Whether Chromium needs a relay for this proxy: SOCKS with a username or password. */
@@ -68,7 +74,17 @@ export class RelayManager {
       relay,
       refineStatus: (status) => classifyRelayStatus(status),
       refineError: (errorText) => (TUNNEL_ERRORS.test(errorText) ? relay.failureSince(Date.now() - this.#memoryMs) : undefined),
+      reviewStatus: (status, url) => (status === 599 ? this.#askUpstream(proxy, url) : undefined),
     };
+  }
+
+  /** The upstream's own verdict on a destination: its failure kind, or the far side's (`tunnel_failed`) when it worked. */
+  async #askUpstream(proxy: Proxy, url: string): Promise<Classification> {
+    const failure = await preflight(proxy, url, this.#checkTimeoutMs).catch(() => undefined);
+    if (failure && failure.kind !== 'tunnel_failed') {
+      return { ...failure, evidence: `the relay's upstream: ${failure.evidence ?? failure.kind}` };
+    }
+    return { kind: 'tunnel_failed', status: 599, evidence: 'the relay: its upstream works, the target behind it did not answer' };
   }
 
   #relayFor(proxy: Proxy, target: string | URL | undefined): Promise<SocksRelay> {
