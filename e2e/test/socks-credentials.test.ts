@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type FailureKind, ProxyPool } from '@proxy-pool/core';
 import * as playwrightAdapter from '@proxy-pool/playwright';
 import * as puppeteerAdapter from '@proxy-pool/puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { launchPlaywright, launchPuppeteer } from '../src/browsers.js';
 import { FarmRegistry, TargetSite } from '../src/farm/index.js';
 import { listenOnFreePort } from '../src/farm/ports.js';
@@ -112,7 +112,7 @@ beforeAll(async () => {
     freePort(),
     listenOnFreePort(http),
   ]);
-}, 30_000);
+});
 
 afterAll(async () => {
   await socks?.stop();
@@ -125,7 +125,7 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
   let browser: { close(): Promise<void> };
   beforeAll(async () => {
     browser = await adapter.launch();
-  }, 30_000);
+  });
   afterAll(async () => {
     await browser?.close();
   });
@@ -177,7 +177,7 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
     // the pool closed: its relay too
     expect(await accepts(relayPort)).toBe(false);
     expect(pooled.relays).toEqual([]);
-  }, 40_000);
+  });
 
   it('names a wrong password proxy_auth and a closed upstream proxy_unreachable, in run() and newContext()', async () => {
     const url = `http://127.0.0.1:${httpPort}/page/5`;
@@ -215,10 +215,11 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
       expect(r.error).not.toContain('wrong-password');
       expect(r.relays).toBe(0);
     }
-  }, 30_000);
+  });
 
   it('through a running relay: a target down is the far side, an upstream that died is proxy_unreachable', async () => {
     const upstream = await startMicrosocks({ auth: { username: USER, password: PASSWORD } });
+    onTestFinished(() => upstream.stop());
     const pool = new ProxyPool({ proxies: [proxyUrl(PASSWORD, upstream.port)] });
     const pooled = adapter.wrap(browser, pool);
     const heard: Array<{ kind: FailureKind | 'success'; blame?: string }> = [];
@@ -249,7 +250,7 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
     const dead = [await navigate(up), await navigate(`https://127.0.0.1:${https.port}/page/7`)];
     expect(dead.map((d) => d?.kind)).toEqual(['proxy_unreachable', 'proxy_unreachable']);
     await pool.close();
-  }, 30_000);
+  });
 
   it('closes the relay when its proxy leaves the pool, and opens a new one when it is back', async () => {
     const pool = new ProxyPool({ proxies: [proxyUrl()] });
@@ -272,5 +273,5 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
     await pooled.close();
     expect(await accepts(second)).toBe(false);
     await pool.close();
-  }, 30_000);
+  });
 });

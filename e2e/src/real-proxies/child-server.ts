@@ -5,6 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenOnFreePort } from '../farm/ports.js';
 
+/** Children still running: killed when this process exits, should a test end without its teardown. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
 /** A free port on 127.0.0.1 (the farm's helper: never one a farm server keeps closed on purpose). */
 export async function freePort(): Promise<number> {
   const server: Server = createServer();
@@ -75,6 +89,7 @@ export class ChildServer {
     timeoutMs?: number;
   }): Promise<ChildServer> {
     const child = spawn(options.command, options.args, { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
     const server = new ChildServer(options.name, options.port, child, options.dir);
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
