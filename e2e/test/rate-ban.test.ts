@@ -43,6 +43,9 @@ describe('a target site that bans a proxy hitting it too fast', () => {
       await sleep(250);
     }
     expect(slow).toEqual([200, 200, 200, 200, 200, 200]);
+    // The favicon a browser fetches after each page is not counted.
+    const icons = await Promise.all(Array.from({ length: 8 }, () => get('slow', farm.site.url('/favicon.ico', 'rate.test'))));
+    expect(icons.every((s) => s === 200)).toBe(true);
 
     // Ten at once: the sixth to arrive within the window is the one over the rate; it and every later one are refused.
     const fast = await Promise.all(Array.from({ length: 10 }, (_, i) => get('fast', farm.site.url(`/page/${i}`, 'rate.test'))));

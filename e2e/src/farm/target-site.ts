@@ -11,6 +11,7 @@ export interface TargetSiteOptions {
   /**
    * Bans a proxy (on this site's host it hit) that sends more than `maxPerSecond` requests a
    * second, counted over a sliding window of `windowMs` (@default 1000): as sites rate-limit per IP.
+   * Pages count; `/favicon.ico`, which a browser asks for on its own after each page, does not.
    */
   rateBan?: { maxPerSecond: number; windowMs?: number };
 }
@@ -142,7 +143,7 @@ export class TargetSite {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
-    if (this.#rateBan && proxy !== undefined) this.#countForRateBan(proxy, host, this.#rateBan);
+    if (this.#rateBan && proxy !== undefined && path !== '/favicon.ico') this.#countForRateBan(proxy, host, this.#rateBan);
     if (this.#registry.isBanned(proxy, host)) {
       html(403, 'Access denied', '<p>Your IP address has been blocked.</p>');
       return;
