@@ -36,7 +36,7 @@ export { Lease } from './lease.js';
 export type { PoolSnapshot, ProxyMetrics } from './metrics.js';
 export type { GatewayOptions, HealthCheckOptions, LimitOptions, ProxyPoolOptions, RetryOptions } from './options.js';
 export type { FailureOutcome, FailureReport, Outcome, SuccessOutcome, SuccessReport } from './outcome.js';
-export { type ProxyInput, parseProxy, parseProxyList, redactProxyInput } from './parse.js';
+export { type ProxyInput, type ProxyObjectInput, parseProxy, parseProxyList, redactProxyInput } from './parse.js';
 export type { ChargeVerdict, PoolEvents, PoolEventName } from './pool/events.js';
 export { type AcquireOptions, type PickOptions, ProxyPool } from './pool/pool.js';
 export { Proxy, type ProxyProtocol, type ServerForm } from './proxy.js';

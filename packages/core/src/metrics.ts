@@ -33,6 +33,10 @@ export interface ProxyMetrics {
   maxInFlight: number | undefined;
   /** Per target, when it may next start a lease there (`limits.minIntervalMs`), where that is still ahead. */
   nextStartAt: Record<string, number>;
+  /** For a rotating gateway's session: the gateway's id. */
+  gateway?: string;
+  /** For a rotating gateway's session: the session id filled into its credentials. */
+  session?: string;
 }
 
 export function metricsOf(
@@ -64,6 +68,7 @@ export function metricsOf(
     bannedOn,
     maxInFlight: limits.maxInFlight,
     nextStartAt: limits.nextStartAt,
+    ...(entry.session ? { gateway: entry.session.gateway.id, session: entry.session.id } : {}),
   };
 }
 

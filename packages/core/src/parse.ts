@@ -1,8 +1,16 @@
 import { ProxyParseError } from './errors.js';
+import type { GatewayOptions, LimitOptions } from './options.js';
 import { type ProxyProtocol, Proxy, type ServerForm } from './proxy.js';
 
+/**
+ * The object form: where the proxy is, and optionally what it may carry of its own — `limits`,
+ * and for a rotating gateway (`{session}` in its username or password) its sessions' settings.
+ * `bypass` (Playwright's proxy option) is accepted and ignored.
+ */
+export type ProxyObjectInput = ServerForm & GatewayOptions & { limits?: LimitOptions | undefined; bypass?: string | undefined };
+
 /** What a pool accepts as a proxy: a string in any supported format, the `{ server, … }` form, or a `Proxy`. */
-export type ProxyInput = string | ServerForm | Proxy;
+export type ProxyInput = string | ProxyObjectInput | Proxy;
 
 const SCHEMES: Record<string, ProxyProtocol> = {
   http: 'http',

@@ -33,6 +33,8 @@ export class Proxy {
     port: number;
     username?: string | undefined;
     password?: string | undefined;
+    /** An id of the caller's making (a gateway session's `<gateway id>#<session>`); never put a password in it. */
+    id?: string | undefined;
   }) {
     this.protocol = fields.protocol;
     this.host = fields.host;
@@ -41,7 +43,8 @@ export class Proxy {
     this.#password = fields.password || undefined;
     const hostPart = this.host.includes(':') ? `[${this.host}]` : this.host;
     this.server = `${this.protocol}://${hostPart}:${this.port}`;
-    this.id = this.username ? `${this.protocol}://${encodeURIComponent(this.username)}@${hostPart}:${this.port}` : this.server;
+    this.id =
+      fields.id ?? (this.username ? `${this.protocol}://${encodeURIComponent(this.username)}@${hostPart}:${this.port}` : this.server);
     Object.freeze(this);
   }
 

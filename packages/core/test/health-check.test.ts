@@ -42,13 +42,13 @@ describe('active health checks', () => {
     const url = farm.site.url('/page/1', 'health.test');
     const hanging = farm.proxy('hanging').id;
     const mixed = new ProxyPool({ proxies: [farm.proxy('good').url, farm.proxy('hanging').url], breaker: { failureThreshold: 2 } });
-    for (let round = 0; round < 2; round++) await mixed.checkHealth({ url, timeoutMs: 300 });
+    for (let round = 0; round < 2; round++) await mixed.checkHealth({ url, timeoutMs: 1_000 });
     expect(mixed.getMetrics(hanging)).toMatchObject({ circuitState: 'open', consecutiveFailures: 2 });
     await mixed.close();
 
     // Nothing answered: the URL may be down, so the timeouts wait for proof as real work's do.
     const alone = new ProxyPool({ proxies: [farm.proxy('hanging').url], breaker: { failureThreshold: 2 } });
-    for (let round = 0; round < 2; round++) await alone.checkHealth({ url, timeoutMs: 300 });
+    for (let round = 0; round < 2; round++) await alone.checkHealth({ url, timeoutMs: 1_000 });
     expect(alone.getMetrics(hanging)).toMatchObject({ circuitState: 'closed', consecutiveFailures: 0 });
     await alone.close();
   });

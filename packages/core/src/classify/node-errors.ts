@@ -1,6 +1,7 @@
 import type { FailureKind } from '../failure-kinds.js';
 import { AttemptFailedError, type Classification } from './classification.js';
 import { classifyResponse } from './http-status.js';
+import { classifySocksError } from './socks-errors.js';
 
 /** Node's and undici's error codes for a request made through a proxy. */
 const CODES: Record<string, FailureKind> = {
@@ -62,6 +63,11 @@ export function classifyError(error: unknown, depth = 0): Classification {
     return { kind: status === 502 || status === 503 || status === 504 ? 'tunnel_failed' : 'proxy_error', status, evidence: message };
   }
   if (typeof e.code === 'string' && CODES[e.code]) return { kind: CODES[e.code]!, evidence: e.code };
+  const socks = classifySocksError(message);
+  if (socks) return socks;
+  // Node's own message for a failed connect, passed on without its code (the `socks` library does this).
+  const embedded = /^(?:Error: )?(?:connect|getaddrinfo|read|write) (E[A-Z_]+)\b/.exec(message)?.[1];
+  if (embedded && CODES[embedded]) return { kind: CODES[embedded]!, evidence: embedded };
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'UND_ERR_ABORTED') return { kind: 'client', evidence: e.name };
   if (e.name === 'TimeoutError') return { kind: 'timeout', evidence: message || 'TimeoutError' };
   const status = statusOf(e);

@@ -82,6 +82,8 @@ export const NEEDS_CHECK_HALF_OPEN = 4;
 export const NEEDS_CHECK_SUSPECT = 8;
 /** NEEDS_CHECK bit: the proxy has limits of its own (a gateway session's one lease at a time): the pick reads them. */
 export const NEEDS_CHECK_OWN_LIMITS = 16;
+/** NEEDS_CHECK bit: a sticky key chose the proxy; picks for others take it after the rest (see pool/sticky.ts). */
+export const NEEDS_CHECK_STICKY = 32;
 /** Either breaker bit: the breaker is not closed. */
 export const NEEDS_CHECK_BREAKER = NEEDS_CHECK_OPEN | NEEDS_CHECK_HALF_OPEN;
 

@@ -5,9 +5,11 @@ import {
   NEEDS_CHECK_HALF_OPEN,
   NEEDS_CHECK_OPEN,
   NEEDS_CHECK_OWN_LIMITS,
+  NEEDS_CHECK_STICKY,
   NEEDS_CHECK_SUSPECT,
   TableHealthRecord,
 } from '../health/table.js';
+import type { SessionInfo } from '../gateway/types.js';
 import type { Proxy } from '../proxy.js';
 import type { Candidate } from '../rotation/strategy.js';
 
@@ -30,6 +32,10 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
    * than not, and a fresh pool should try its untried proxies first. Kept by Members.
    */
   suspectUntil = 0;
+  /** Set when the member is a rotating gateway's session (see pool/gateways.ts). */
+  session: SessionInfo | undefined = undefined;
+  /** The sticky key this member serves, if one chose it (see pool/sticky.ts). */
+  stickyKey: string | undefined = undefined;
   /** Leases at once allowed on this member when it has its own limit (NEEDS_CHECK_OWN_LIMITS); else the pool's. */
   maxInFlight = Number.POSITIVE_INFINITY;
   constructor(proxy: Proxy, table: HealthTable, now: number) {
@@ -55,7 +61,7 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
     const state = this.breaker.state;
     const circuit = state === 'open' ? NEEDS_CHECK_OPEN : state === 'half-open' ? NEEDS_CHECK_HALF_OPEN : 0;
     // The bits that are not the breaker's or the bans' are kept as they are.
-    const kept = this.flags & (NEEDS_CHECK_SUSPECT | NEEDS_CHECK_OWN_LIMITS);
+    const kept = this.flags & (NEEDS_CHECK_SUSPECT | NEEDS_CHECK_OWN_LIMITS | NEEDS_CHECK_STICKY);
     this.setNumber(NEEDS_CHECK, circuit | (this.bans.size > 0 ? NEEDS_CHECK_BANS : 0) | kept);
   }
 
@@ -63,6 +69,12 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   setOwnMaxInFlight(max: number | undefined): void {
     this.maxInFlight = max ?? Number.POSITIVE_INFINITY;
     this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_OWN_LIMITS) | (max === undefined ? 0 : NEEDS_CHECK_OWN_LIMITS));
+  }
+
+  /** A sticky key chose this member (or none does any more). */
+  bindSticky(key: string | undefined): void {
+    this.stickyKey = key;
+    this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_STICKY) | (key === undefined ? 0 : NEEDS_CHECK_STICKY));
   }
 
   /** Sets or clears the row's suspect bit (Members keeps `suspectUntil` and the count). */

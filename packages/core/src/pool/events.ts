@@ -27,6 +27,12 @@ export interface PoolEvents {
   /** No proxy was usable for a request. */
   exhausted: (event: { target: string | undefined; nextAvailableAt: number | undefined }) => void;
   targetDown: (event: { target: string; at: number }) => void;
+  /** A rotating gateway's own breaker opened (refused credentials or connections, failures across its sessions): none of its sessions is used meanwhile. */
+  gatewayOpen: (event: { gateway: string; reason: string; until: number }) => void;
+  /** A gateway's session left the pool (banned, failed, past its lifetime, idle); a fresh one takes its place when needed. */
+  sessionRetired: (event: { proxy: Proxy; gateway: string; reason: string }) => void;
+  /** A sticky key's member became unusable: the key moved to another member, and stays there. */
+  stickyMoved: (event: { key: string; from: Proxy | undefined; to: Proxy; reason: string }) => void;
   targetUp: (event: { target: string; at: number }) => void;
 }
 

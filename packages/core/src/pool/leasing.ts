@@ -14,6 +14,7 @@ import {
   NEEDS_CHECK,
   NEEDS_CHECK_BREAKER,
   NEEDS_CHECK_OWN_LIMITS,
+  NEEDS_CHECK_STICKY,
   NEEDS_CHECK_SUSPECT,
   ROW_STRIDE,
   SCORED_AT,
@@ -27,7 +28,9 @@ import type { Candidate, PickContext, RotationStrategy } from '../rotation/strat
 import { CandidateView } from './candidate-view.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
+import type { Gateways } from './gateways.js';
 import { Spacing } from './spacing.js';
+import { STICKY_OK, STICKY_WAIT, type StickyState, StickyKeys } from './sticky.js';
 import { type AcquireOptions, MAX_TIMER_MS, NO_TARGET, SCORE_TTL_MS } from './shared.js';
 
 /** What leasing needs of Outcomes: breakers with time applied, and where a lease's outcome goes. */
@@ -51,6 +54,12 @@ export class Leasing implements LeaseOwner {
   readonly #options: LeasingOptions;
   readonly #isClosed: () => boolean;
   #health!: LeaseHealth;
+  #gateways!: Gateways;
+  readonly #sticky = new StickyKeys();
+  /** During a pick: look at members a sticky key chose only after the rest (0: no; 1: sessions; 2: all). */
+  #avoidChosen: 0 | 1 | 2 = 0;
+  /** During a sticky lease: the key (its member's one-identity rule does not hold its own leases apart). */
+  #pickKey: string | undefined;
   /** What a built-in strategy's onUpdated is given on the hot path (see CandidateView). */
   readonly #view: CandidateView;
   /** What `PickContext.viewAt` points (apart from #view, so that a hook never moves a pick's view). */
@@ -96,8 +105,14 @@ export class Leasing implements LeaseOwner {
   }
 
   /** Outcomes is built after leasing (it wakes leasing's waiters): handed over once, by the pool. */
-  connect(health: LeaseHealth): void {
+  connect(health: LeaseHealth, gateways: Gateways): void {
     this.#health = health;
+    this.#gateways = gateways;
+  }
+
+  /** A member left the pool: a sticky key that chose it moves on its next lease. */
+  left(entry: PoolEntry): void {
+    this.#sticky.left(entry);
   }
 
   /** `acquire`: a lease now, or a wait for one (see ProxyPool.acquire). */
@@ -108,7 +123,8 @@ export class Leasing implements LeaseOwner {
     onExhausted: (error: NoProxyAvailableError) => void,
   ): Promise<Lease> {
     // The common case stays off the async machinery: one resolved promise, no await.
-    const lease = this.tryLease(target, exclude);
+    const sticky = options.sticky;
+    const lease = this.tryLease(target, exclude, sticky);
     if (lease) return Promise.resolve(lease);
     const error = this.noProxyError(target, exclude);
     onExhausted(error);
@@ -133,13 +149,19 @@ export class Leasing implements LeaseOwner {
    * index, and the lease gets its proxy from `members.proxies`: the entry object is not read at
    * all (at 100,000 proxies picked at random it would be one more cache miss per pick).
    */
-  tryLease(target: string | undefined, exclude: ReadonlySet<string> | undefined): Lease | undefined {
+  tryLease(target: string | undefined, exclude: ReadonlySet<string> | undefined, sticky?: string): Lease | undefined {
+    if (this.#gateways.size > 0) this.#gateways.sweep(this.#options.clock.now());
+    if (sticky !== undefined) return this.#tryStickyLease(target, exclude, sticky);
     const index = this.#selectIndex(target, exclude);
     if (index < 0) return undefined;
-    const members = this.#members;
-    const entry = members.entries[index]!;
+    const entry = this.#members.entries[index]!;
     if (!this.#trustPicks && !this.isEligible(entry)) throw this.#notEligible(entry);
-    const now = this.#pickNow;
+    return this.#leaseAt(index, entry, target, this.#pickNow);
+  }
+
+  /** The lease's bookkeeping, on a member already judged usable. */
+  #leaseAt(index: number, entry: PoolEntry, target: string | undefined, now: number): Lease {
+    const members = this.#members;
     const data = members.table.data;
     const row = index * ROW_STRIDE;
     let trial = false;
@@ -156,11 +178,77 @@ export class Leasing implements LeaseOwner {
     lease[LEASE_ENTRY] = entry;
     lease[LEASE_INDEX] = index;
     lease[LEASE_REMOVALS] = members.removals;
+    // A gateway keeps a session ready for the next lease (read only for members with limits of their own).
+    if ((data[row + NEEDS_CHECK]! & NEEDS_CHECK_OWN_LIMITS) !== 0 && entry.session) this.#gateways.leased(entry.session, now);
     return lease;
+  }
+
+  /** A lease for a sticky key: its member while usable, else a member no other key chose, which it keeps. */
+  #tryStickyLease(target: string | undefined, exclude: ReadonlySet<string> | undefined, key: string): Lease | undefined {
+    const now = this.#options.clock.now();
+    this.#pickNow = now;
+    this.#pick.target = target;
+    this.#pickExclude = undefined; // a key's member is not excluded by the job's tried list: it is the job's
+    const chosen = this.#sticky.memberOf(key);
+    let reason = chosen?.session?.retiring !== undefined ? `its session was retired (${chosen.session.retiring})` : 'it left the pool';
+    if (chosen && !chosen.removed) {
+      const state = this.#stickyState(chosen, key, target, now);
+      if (state === STICKY_OK) return this.#leaseAt(chosen.index, chosen, target, now);
+      if (state === STICKY_WAIT) return undefined;
+      reason = (state as { reason: string }).reason;
+    }
+    this.#avoidChosen = 2;
+    let index: number;
+    try {
+      index = this.#selectIndex(target, exclude);
+    } finally {
+      this.#avoidChosen = 0;
+    }
+    if (index < 0) return undefined;
+    const entry = this.#members.entries[index]!;
+    this.#sticky.bind(key, entry, chosen);
+    if (chosen !== undefined) this.#onStickyMoved?.(key, chosen, entry, reason);
+    return this.#leaseAt(index, entry, target, this.#pickNow);
+  }
+
+  /** Told when a sticky key moves (the pool logs it and emits `stickyMoved`). */
+  #onStickyMoved: ((key: string, from: PoolEntry | undefined, to: PoolEntry, reason: string) => void) | undefined;
+
+  onStickyMoved(listener: (key: string, from: PoolEntry | undefined, to: PoolEntry, reason: string) => void): void {
+    this.#onStickyMoved = listener;
+  }
+
+  /** Whether a key's member serves it now, is to be waited for, or is gone. */
+  #stickyState(entry: PoolEntry, key: string, target: string | undefined, now: number): StickyState {
+    const breaker = entry.circuit === 'closed' ? entry.breaker : this.#health.advance(entry, now);
+    if (breaker.state === 'open') return { kind: 'gone', reason: 'its breaker opened' };
+    if (entry.hasBans && isBanned(entry.bans.get(target ?? NO_TARGET), now)) return { kind: 'gone', reason: `it is banned by ${target}` };
+    const session = entry.session;
+    if (session) {
+      const admitted = this.#gateways.admits(entry, session, now);
+      if (session.retiring !== undefined) return { kind: 'gone', reason: `its session was retired (${session.retiring})` };
+      if (session.gateway.health.breaker.state === 'open') return { kind: 'gone', reason: 'its gateway is at fault' };
+      if (!admitted) return STICKY_WAIT;
+    }
+    if (!admits(breaker, this.#options.breaker)) return STICKY_WAIT;
+    this.#pickKey = key;
+    try {
+      if ((this.#limited || (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0) && this.heldBy(entry, target, now) !== undefined)
+        return STICKY_WAIT;
+    } finally {
+      this.#pickKey = undefined;
+    }
+    return STICKY_OK;
   }
 
   /** @internal — a lease ends here, exactly once. */
   settle(lease: Lease, outcome: Outcome | undefined): boolean {
+    const settled = this.#settle(lease, outcome);
+    if (this.#gateways.pending) this.#gateways.sweep(this.#options.clock.now());
+    return settled;
+  }
+
+  #settle(lease: Lease, outcome: Outcome | undefined): boolean {
     const entry = lease[LEASE_ENTRY] as PoolEntry;
     const members = this.#members;
     let index = lease[LEASE_INDEX];
@@ -202,10 +290,13 @@ export class Leasing implements LeaseOwner {
     const now = this.#pickNow;
     if (entry.circuit !== 'closed' && !admits(this.#health.advance(entry, now), this.#options.breaker)) return false;
     if (entry.hasBans && isBanned(entry.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
-    if ((entry.flags & NEEDS_CHECK_SUSPECT) !== 0) {
+    const flags = entry.flags;
+    if ((flags & NEEDS_CHECK_SUSPECT) !== 0) {
       if (entry.suspectUntil <= now) this.#members.unsuspect(entry);
       else if (this.#avoidSuspects) return false;
     }
+    if ((flags & NEEDS_CHECK_STICKY) !== 0 && this.#avoidChosen !== 0 && (this.#avoidChosen === 2 || entry.session)) return false;
+    if (entry.session && !this.#gateways.admits(entry, entry.session, now)) return false;
     if ((this.#limited || (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0) && this.heldBy(entry, this.#pick.target, now) !== undefined)
       return false;
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#members.rescore(entry, now);
@@ -228,16 +319,21 @@ export class Leasing implements LeaseOwner {
     for (let attempt = 0; ; attempt++) {
       const removals = members.removals;
       let index: number;
-      if (members.suspects === 0) index = this.#pickIndex(target, exclude);
+      const avoidChosen = this.#avoidChosen;
+      if (members.suspects === 0 && (this.#sticky.bound === 0 || avoidChosen === 2)) index = this.#pickIndex(target, exclude);
       else {
-        // Suspects only when nobody else is usable.
+        // Suspects, and sessions a sticky key chose, only when nobody else is usable (a new key's
+        // pick looks at every chosen member last: different keys, different members while there are enough).
         this.#avoidSuspects = true;
+        if (avoidChosen === 0) this.#avoidChosen = 1;
         try {
           index = this.#pickIndex(target, exclude);
         } finally {
           this.#avoidSuspects = false;
+          this.#avoidChosen = 0;
         }
         if (index < 0) index = this.#pickIndex(target, exclude);
+        this.#avoidChosen = avoidChosen;
       }
       if (removals === members.removals || index < 0) return index;
       if (attempt === 2) return -1; // a listener removing members on every pick: give up for now
@@ -284,10 +380,18 @@ export class Leasing implements LeaseOwner {
 
   /** The limit that keeps `entry` from a lease for `target` now, if one does. */
   heldBy(entry: PoolEntry, target: string | undefined, now: number): HeldBy | undefined {
-    const max = (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? entry.maxInFlight : this.#maxInFlight;
+    // A session's one lease at a time keeps identities apart: leases of its own sticky key are one identity.
+    const ownKey = this.#pickKey !== undefined && entry.session !== undefined && entry.stickyKey === this.#pickKey;
+    const max =
+      (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? (ownKey ? this.#maxInFlightFor(entry) : entry.maxInFlight) : this.#maxInFlight;
     if (entry.inFlight >= max) return 'maxInFlight';
     if (this.#spacing && this.#spacing.nextStartAt(target ?? NO_TARGET, entry.index) > now) return 'minIntervalMs';
     return undefined;
+  }
+
+  /** A session's limit for its own sticky key's leases: what its gateway set explicitly above one, else none. */
+  #maxInFlightFor(entry: PoolEntry): number {
+    return entry.maxInFlight > 1 ? entry.maxInFlight : Number.POSITIVE_INFINITY;
   }
 
   /** What the limits say of a member now, for its metrics. */
@@ -311,7 +415,7 @@ export class Leasing implements LeaseOwner {
       const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY);
       await this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, until - now)), options.signal);
       if (this.#isClosed()) throw new PoolClosedError('the pool is closed');
-      const lease = this.tryLease(target, exclude);
+      const lease = this.tryLease(target, exclude, options.sticky);
       if (lease) return lease;
     }
   }

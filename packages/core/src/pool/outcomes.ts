@@ -11,13 +11,21 @@ import { nextBan, pruneBans } from '../health/bans.js';
 import { type BreakerState, advance, forceOpen, onFailure, onRelease, onSuccess } from '../health/breaker.js';
 import { ownBans, ownFailuresByKind } from '../health/record.js';
 import { recordOutcome } from '../health/score.js';
-import { CONSECUTIVE_FAILURES, NEEDS_CHECK, NEEDS_CHECK_BANS, NEEDS_CHECK_BREAKER, NEEDS_CHECK_SUSPECT } from '../health/table.js';
+import {
+  CONSECUTIVE_FAILURES,
+  NEEDS_CHECK,
+  NEEDS_CHECK_BANS,
+  NEEDS_CHECK_BREAKER,
+  NEEDS_CHECK_OWN_LIMITS,
+  NEEDS_CHECK_SUSPECT,
+} from '../health/table.js';
 import type { TargetHealth } from '../health/target-health.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Outcome } from '../outcome.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
 import type { PoolEntry } from './entry.js';
 import type { ChargeVerdict } from './events.js';
+import type { Gateways } from './gateways.js';
 import type { Members } from './members.js';
 import { NO_TARGET, type PendingPayload, type PoolEmitter } from './shared.js';
 
@@ -33,6 +41,8 @@ export class Outcomes {
   /** Leasing's: a changed breaker may let a waiting `acquire` through. */
   readonly #wake: () => void;
   #outcomesSincePrune = 0;
+  /** Sessions' outcomes are their gateways' too; their charged failures retire them. */
+  readonly #gateways: Gateways;
 
   constructor(
     members: Members,
@@ -42,7 +52,9 @@ export class Outcomes {
     emitter: PoolEmitter,
     log: Logger,
     wake: () => void,
+    gateways: Gateways,
   ) {
+    this.#gateways = gateways;
     this.#members = members;
     this.#strategy = strategy;
     this.#targets = targets;
@@ -100,6 +112,8 @@ export class Outcomes {
       // Its own success does not prove its pending failures wrong, but it is no longer a stranger that failed.
       if ((needsCheck & NEEDS_CHECK_SUSPECT) !== 0) members.unsuspect(entry);
       if (options.targetHealth.enabled) this.#provenUp(key, entry, now);
+      // (Only members with limits of their own can be sessions: the entry is read for them alone.)
+      if ((needsCheck & NEEDS_CHECK_OWN_LIMITS) !== 0 && entry.session) this.#gateways.outcome(entry, entry.session, true, undefined, now);
       if (this.#emitter.has('success')) this.#emitter.emit('success', { proxy: entry.proxy, target, latencyMs });
       return;
     }
@@ -111,7 +125,12 @@ export class Outcomes {
     const blame = blameOf(kind);
     const payload: PendingPayload = { kind, status: outcome.status, retryAfterMs: outcome.retryAfterMs };
     let verdict: ChargeVerdict;
-    if (blame === 'none' || blame === 'target') {
+    // A session's refused credentials or connection are its gateway's: charged there, not to the exit.
+    const gatewayFault = entry.session !== undefined && blame !== 'none' && this.#gateways.outcome(entry, entry.session, false, kind, now);
+    if (gatewayFault) {
+      verdict = 'charged';
+      this.setBreaker(entry, onRelease(this.advance(entry, now), trial), '');
+    } else if (blame === 'none' || blame === 'target') {
       verdict = 'blameless';
     } else if (!proven && options.targetHealth.enabled && isTargetSensitive(kind)) {
       const judged = this.#targets.onFailure(key, { proxyId: entry.id, at: now, kind, payload }, now);
@@ -123,7 +142,9 @@ export class Outcomes {
     } else {
       verdict = 'charged';
     }
-    if (verdict === 'charged') this.charge(entry, payload, key, now);
+    if (gatewayFault) {
+      // charged to the gateway above
+    } else if (verdict === 'charged') this.charge(entry, payload, key, now);
     else {
       // Picked after the others while it waits for proof (see PoolEntry.suspectUntil).
       if (verdict === 'pending' && !isPerTarget(kind)) members.suspect(entry, now + options.targetHealth.windowMs);
@@ -178,6 +199,9 @@ export class Outcomes {
       this.setBreaker(entry, onFailure(this.advance(entry, now), now, options.breaker, options.random, reason), reason);
     }
     this.#members.rescore(entry, now);
+    // A session that failed for its own exit's sake is retired and replaced: a provider has millions.
+    if (entry.session)
+      this.#gateways.charged(entry, entry.session, isPerTarget(kind) ? `banned by ${target} (${kind})` : `its exit failed (${kind})`);
   }
 
   /** A lease ended without an outcome: it hands back its half-open trial slot, if it held one. */

@@ -7,16 +7,16 @@
  * the public API, saved health and what is observed. See DESIGN.md for the vocabulary.
  */
 import type { Logger } from 'pino';
-import { PoolClosedError } from '../errors.js';
+import { InvalidOptionError, PoolClosedError } from '../errors.js';
 import { type EnvOptions, proxiesFromEnv } from '../env.js';
 import { TypedEvents } from '../events.js';
 import { TargetHealth } from '../health/target-health.js';
 import type { HealthChecker, ProbeResult } from '../healthcheck/health-checker.js';
 import type { Lease } from '../lease.js';
 import { type PoolSnapshot, type ProxyMetrics, metricsOf } from '../metrics.js';
-import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveLimits, resolveOptions } from '../options.js';
 import { type Outcome, checkOutcome } from '../outcome.js';
-import { type ProxyInput, parseProxy, parseProxyList } from '../parse.js';
+import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import { type ExecuteOptions, type Task, executeWithRetry } from '../retry/execute.js';
 import { createRotation, isBuiltInRotation } from '../rotation/index.js';
@@ -25,6 +25,9 @@ import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js
 import { targetKey } from '../target.js';
 import type { PoolEntry } from './entry.js';
 import type { PoolEvents } from './events.js';
+import { type MemberInput, parseMembers, rejectGatewaySettings } from '../gateway/member-input.js';
+import { gatewayId, isGatewayTemplate } from '../gateway/template.js';
+import { Gateways } from './gateways.js';
 import { createHealthChecker } from './health-checks.js';
 import { Leasing } from './leasing.js';
 import { Members } from './members.js';
@@ -49,6 +52,7 @@ export class ProxyPool {
   readonly #members: Members;
   readonly #leasing: Leasing;
   readonly #outcomes: Outcomes;
+  readonly #gateways: Gateways;
   readonly #closers: Array<() => void | Promise<void>> = [];
   #checker: HealthChecker | undefined;
   #closed = false;
@@ -64,12 +68,33 @@ export class ProxyPool {
     const isClosed = () => this.#closed;
     this.#leasing = new Leasing(this.#members, this.#strategy, isBuiltInRotation(this.#strategy), opts, isClosed);
     const leasing = this.#leasing;
-    this.#outcomes = new Outcomes(this.#members, this.#strategy, this.#targets, opts, this.#emitter, this.#log, () => leasing.wake());
-    this.#leasing.connect(this.#outcomes);
+    this.#gateways = new Gateways(
+      this.#members,
+      opts,
+      this.#log,
+      this.#emitter,
+      (proxy) => this.#addMember(proxy),
+      (entry) => this.#removeMember(entry),
+    );
+    this.#outcomes = new Outcomes(
+      this.#members,
+      this.#strategy,
+      this.#targets,
+      opts,
+      this.#emitter,
+      this.#log,
+      () => leasing.wake(),
+      this.#gateways,
+    );
+    this.#leasing.connect(this.#outcomes, this.#gateways);
+    this.#leasing.onStickyMoved((key, from, to, reason) => {
+      this.#log.info({ sticky: key, from: from?.id, to: to.id, reason }, 'sticky key moved');
+      if (this.#emitter.has('stickyMoved')) this.#emitter.emit('stickyMoved', { key, from: from?.proxy, to: to.proxy, reason });
+    });
     // An empty list given on purpose is almost always a bug (an unset variable, an empty file):
     // it throws. A pool meant to be filled later leaves `proxies` out.
     if (options.proxies !== undefined) {
-      for (const proxy of parseProxyList(options.proxies, { source: 'the proxies option' })) this.#addProxy(proxy);
+      for (const member of parseMembers(options.proxies, 'the proxies option')) this.#addInput(member);
     }
     const hc = opts.healthCheck;
     if (hc) {
@@ -92,7 +117,8 @@ export class ProxyPool {
   /** Adds a proxy (any accepted form). Adding one that is already there returns it unchanged. */
   add(input: ProxyInput): Proxy {
     this.#assertOpen();
-    return this.#addProxy(parseProxy(input));
+    const [member] = parseMembers([input], 'pool.add()');
+    return this.#addInput({ ...member!, option: 'pool.add()' });
   }
 
   /**
@@ -101,12 +127,44 @@ export class ProxyPool {
    */
   remove(proxy: ProxyInput): boolean {
     const entry = this.#members.find(proxy);
-    if (!entry) return false;
+    if (entry) {
+      if (entry.session) entry.session.gateway.sessions.delete(entry);
+      this.#removeMember(entry);
+      return true;
+    }
+    const gateway = this.#gatewayOf(proxy);
+    if (!gateway) return false;
+    this.#gateways.remove(gateway);
+    this.#log.info({ gateway: gateway.id }, 'gateway removed');
+    return true;
+  }
+
+  /** The rotating gateways (proxies with `{session}`), by id, with their live sessions' ids. */
+  get gateways(): Array<{ id: string; sessions: string[]; minted: number; retired: number; circuitState: string }> {
+    return this.#gateways.list.map((g) => ({
+      id: g.id,
+      sessions: [...g.sessions].map((entry) => entry.id),
+      minted: g.minted,
+      retired: g.retired,
+      circuitState: g.health.breaker.state,
+    }));
+  }
+
+  #gatewayOf(input: ProxyInput) {
+    if (typeof input === 'string' && this.#gateways.byId(input)) return this.#gateways.byId(input);
+    try {
+      return this.#gateways.byId(gatewayId(parseProxy(input)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  #removeMember(entry: PoolEntry): void {
     this.#members.remove(entry);
+    this.#leasing.left(entry);
     this.#targets.forgetProxy(entry.id);
     this.#log.info({ proxy: entry.id }, 'proxy removed');
     if (this.#emitter.has('proxyRemoved')) this.#emitter.emit('proxyRemoved', { proxy: entry.proxy });
-    return true;
   }
 
   has(proxy: ProxyInput): boolean {
@@ -122,13 +180,36 @@ export class ProxyPool {
     return this.#members.proxies.slice();
   }
 
-  #addProxy(proxy: Proxy): Proxy {
+  /** A proxy input joins: a gateway (its sessions are minted as needed), or a fixed proxy with its own limits if it has any. */
+  #addInput(member: MemberInput): Proxy {
+    const { proxy, settings, option } = member;
+    if (isGatewayTemplate(proxy)) {
+      this.#gateways.add(proxy, settings, option);
+      this.#leasing.wake();
+      return proxy;
+    }
+    rejectGatewaySettings(member);
+    const existing = this.#members.byId(proxy.id);
+    if (existing) return existing.proxy;
+    const limits = settings?.limits === undefined ? undefined : resolveLimits(settings.limits, `${option}.limits`);
+    if (limits && limits.minIntervalMs > 0) {
+      throw new InvalidOptionError(
+        `\`${option}.limits.minIntervalMs\` is the pool's only (set \`limits.minIntervalMs\` on the pool).`,
+        `${option}.limits.minIntervalMs`,
+      );
+    }
+    const entry = this.#addMember(proxy)!;
+    if (limits && Number.isFinite(limits.maxInFlight)) entry.setOwnMaxInFlight(limits.maxInFlight);
+    return proxy;
+  }
+
+  #addMember(proxy: Proxy): PoolEntry | undefined {
     const entry = this.#members.add(proxy, this.options.clock.now());
-    if (!entry) return this.#members.byId(proxy.id)!.proxy;
+    if (!entry) return undefined;
     this.#log.debug({ proxy: proxy.id }, 'proxy added');
     if (this.#emitter.has('proxyAdded')) this.#emitter.emit('proxyAdded', { proxy });
     this.#leasing.wake();
-    return proxy;
+    return entry;
   }
 
   // ── leasing ───────────────────────────────────────────────────────────────
@@ -164,7 +245,7 @@ export class ProxyPool {
   /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
   tryAcquire(options: PickOptions = {}): Lease | undefined {
     this.#assertOpen();
-    return this.#leasing.tryLease(targetKey(options.target), idSet(options.exclude));
+    return this.#leasing.tryLease(targetKey(options.target), idSet(options.exclude), options.sticky);
   }
 
   /**
@@ -174,6 +255,12 @@ export class ProxyPool {
    */
   getProxy(options: PickOptions = {}): Proxy | undefined {
     if (this.#closed) return undefined;
+    if (options.sticky !== undefined) {
+      // The key's member, chosen as a lease would be; no lease is kept (none is, for getProxy).
+      const lease = this.#leasing.tryLease(targetKey(options.target), idSet(options.exclude), options.sticky);
+      lease?.release();
+      return lease?.proxy;
+    }
     return this.#leasing.pickProxy(targetKey(options.target), idSet(options.exclude));
   }
 
@@ -200,8 +287,9 @@ export class ProxyPool {
     const entry = this.#members.find(proxy);
     if (!entry || this.#closed) return false;
     this.#outcomes.apply(entry, entry.row, checkOutcome(outcome), targetKey(options.target), false);
-    this.#strategy.onUpdated?.(entry);
+    if (!entry.removed) this.#strategy.onUpdated?.(entry);
     this.#leasing.wake();
+    if (this.#gateways.pending) this.#gateways.sweep(this.options.clock.now());
     return true;
   }
 

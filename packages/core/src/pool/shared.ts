@@ -26,6 +26,11 @@ export interface AcquireOptions {
   wait?: boolean | undefined;
   /** The longest wait. @default the pool's `maxWaitMs` */
   maxWaitMs?: number | undefined;
+  /**
+   * A key (an account, a user journey) that keeps its member while that member is usable: the
+   * same proxy or gateway session for every lease with this key. See pool/sticky.ts.
+   */
+  sticky?: string | undefined;
 }
 
 export type PickOptions = Omit<AcquireOptions, 'signal' | 'wait' | 'maxWaitMs'>;
