@@ -231,7 +231,8 @@ describe('the farm gateway', () => {
   it('leaves nothing open after close()', async () => {
     const gateway = await start({ mix: { slow: 1 }, slowMs: 5_000 });
     const pending = get(gateway.url('c1'), page(1)).catch((error: Error) => error);
-    for (let i = 0; i < 50 && gateway.stats().requests === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 300 && gateway.stats().requests === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(gateway.stats().requests).toBe(1); // the request is waiting on its slow exit
     await gateway.close();
     expect(await pending).toBeInstanceOf(Error); // the waiting request was dropped, not left hanging
     expect(gateway.listening).toBe(false);
