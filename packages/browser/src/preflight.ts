@@ -71,13 +71,13 @@ export async function preflight(
       const host = origin.host.includes(':') ? `[${origin.host}]` : origin.host;
       return await tunnelVerdict(socket, proxy, `${host}:${origin.port}`, !origin.tunnel);
     } catch (error) {
-      const c = classifyError(error);
-      if (c.kind !== 'unknown') return c;
       // The socks library says what happened in words ("connect ECONNREFUSED …", "Socks5 Authentication failed"), not codes.
       const message = String((error as Error)?.message ?? error);
       const reply = socksReplyVerdict(message);
       if (reply === 'far-side') return undefined;
       if (reply) return reply;
+      const c = classifyError(error);
+      if (c.kind !== 'unknown') return c;
       const code = /\b(E[A-Z]+)\b/.exec(message)?.[1];
       if (code) {
         const byCode = classifyError(Object.assign(new Error(message), { code }));

@@ -1,5 +1,4 @@
-import type { Classification } from '@proxy-pool/core';
-import { socksReplyVerdict } from '../socks-reply.js';
+import { type Classification, classifyError } from '@proxy-pool/core';
 
 /**
  * What proxy-chain (3.x) answers Chromium when the SOCKS upstream behind a relay fails a plain
@@ -26,20 +25,12 @@ export function classifyRelayStatus(status: number): Classification | undefined 
 
 /**
  * What the relay saw go wrong connecting to its SOCKS upstream, from the `socks` library's
- * error (the relay records it: Chromium only hears "tunnel failed" for a CONNECT). The same
- * reading as the pre-flight check's, which talks to the upstream directly.
+ * error (the relay records it: Chromium only hears "tunnel failed" for a CONNECT), read by
+ * core's `classifyError` as health checks and the pre-flight check read the same errors.
  */
 export function classifyUpstreamFailure(message: string): Classification {
-  const reply = socksReplyVerdict(message);
-  if (reply === 'far-side') return { kind: 'tunnel_failed', evidence: `the SOCKS upstream could not reach the target (${reply})` };
-  if (reply) return reply;
-  if (/Authentication failed|authentication/i.test(message))
-    return { kind: 'proxy_auth', evidence: 'the SOCKS upstream refused the credentials' };
-  const code = /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPIPE|ETIMEDOUT)\b/.exec(message)?.[1];
-  if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'connection', evidence: `the SOCKS upstream: ${code}` };
-  if (code === 'ETIMEDOUT') return { kind: 'timeout', evidence: `the SOCKS upstream: ${code}` };
-  if (code) return { kind: 'proxy_unreachable', evidence: `the SOCKS upstream: ${code}` };
-  if (/timed? ?out/i.test(message)) return { kind: 'timeout', evidence: 'the SOCKS upstream did not answer in time' };
-  if (/Socks5 proxy rejected connection/i.test(message)) return { kind: 'tunnel_failed', evidence: message.split('\n')[0] };
-  return { kind: 'tunnel_failed', evidence: `the SOCKS upstream failed: ${message.split('\n')[0]}` };
+  const line = (message.split('\n')[0] ?? '').replace(/^\w*Error: /, '');
+  const c = classifyError(new Error(line));
+  if (c.kind !== 'unknown') return { ...c, evidence: `the SOCKS upstream: ${c.evidence ?? c.kind}` };
+  return { kind: 'tunnel_failed', evidence: `the SOCKS upstream failed: ${line}` };
 }
