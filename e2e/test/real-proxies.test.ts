@@ -178,7 +178,7 @@ describe.each(ADAPTERS)('$name through real proxy software', (adapter) => {
     const outcome = await Promise.race([
       heard,
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), 2_000);
+        timer = setTimeout(() => resolve(undefined), 5_000);
       }),
     ]);
     clearTimeout(timer);

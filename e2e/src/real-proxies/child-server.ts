@@ -97,7 +97,7 @@ export class ChildServer {
     });
     try {
       await spawned;
-      await accepting(options.port, child, () => server.#output, options.timeoutMs ?? 10_000);
+      await accepting(options.port, child, () => server.#output, options.timeoutMs ?? 20_000);
     } catch (error) {
       await server.stop();
       throw error;
