@@ -45,8 +45,6 @@ export class RelayManager {
   /** The relays that are up, by proxy id. */
   readonly #running = new Map<string, SocksRelay>();
   #subscribed = false;
-  /** Bumped by `close()`: a relay that finishes starting after it is closed at once. */
-  #generation = 0;
 
   /**
    * `checkTimeoutMs`: how long the upstream check before a relay starts may take;
@@ -90,10 +88,11 @@ export class RelayManager {
   #relayFor(proxy: Proxy, target: string | URL | undefined): Promise<SocksRelay> {
     if (this.#pool.closed) return Promise.reject(new Error('the pool is closed'));
     this.#subscribe();
-    const generation = this.#generation;
     const running = this.#relays.get(proxy.id);
     if (running) return running;
-    const starting = (async () => {
+    // Its own entry in #relays, compared after each await (a close in between replaced or removed it).
+    let starting!: Promise<SocksRelay>;
+    starting = (async () => {
       // Chromium would only hear "tunnel failed" from the relay: ask the upstream itself once,
       // with the credentials, so that a wrong password or a dead upstream is named as such.
       // A far-side failure (tunnel_failed) says nothing against the upstream: the navigation will tell.
@@ -105,7 +104,8 @@ export class RelayManager {
         });
       }
       const relay = await SocksRelay.start(proxy);
-      if (generation !== this.#generation || this.#pool.closed || !this.#pool.has(proxy.id)) {
+      // Closed while it started (the proxy left the pool, the pool or the manager closed): stop it at once.
+      if (this.#relays.get(proxy.id) !== starting || this.#pool.closed || !this.#pool.has(proxy.id)) {
         await relay.close();
         throw new Error(`${proxy.id}: its relay was closed (or the proxy left the pool) while it started`);
       }
@@ -140,7 +140,6 @@ export class RelayManager {
 
   /** Stops every relay (idempotent). A later context starts its relay again, unless the pool is closed. */
   async close(): Promise<void> {
-    this.#generation++;
     await Promise.all([...this.#relays.keys()].map((id) => this.closeRelay(id)));
   }
 }
