@@ -88,6 +88,7 @@ let squid: ChildServer;
 let squidAuth: ChildServer;
 let tinyproxy: ChildServer;
 let tinyproxyAuth: ChildServer;
+let tinyproxy443: ChildServer;
 let microsocks: ChildServer;
 let http: TargetSite;
 let https: TargetSite;
@@ -116,11 +117,12 @@ function downTargets(): Record<string, string> {
 beforeAll(async () => {
   const registry = new FarmRegistry();
   dns = await NxdomainDns.start();
-  [squid, squidAuth, tinyproxy, tinyproxyAuth, microsocks, http, https, closedPort] = await Promise.all([
+  [squid, squidAuth, tinyproxy, tinyproxyAuth, tinyproxy443, microsocks, http, https, closedPort] = await Promise.all([
     startSquid({ dns, deny: ['denied.test'] }),
     startSquid({ dns, auth: SQUID_AUTH }),
     startTinyproxy(),
     startTinyproxy({ auth: TINY_AUTH }),
+    startTinyproxy({ connectPorts: [443, 563] }), // Debian's default ConnectPort lines
     startMicrosocks(),
     TargetSite.start({ registry }),
     TargetSite.start({ registry, https: true }),
@@ -130,7 +132,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([squid, squidAuth, tinyproxy, tinyproxyAuth, microsocks].map((s) => s?.stop()));
+  await Promise.all([squid, squidAuth, tinyproxy, tinyproxyAuth, tinyproxy443, microsocks].map((s) => s?.stop()));
   await Promise.all([http?.close(), https?.close(), dns?.close()]);
   closedOnPurpose.delete(closedPort);
   if (process.env.REAL_PROXIES_REPORT) {
@@ -253,6 +255,24 @@ describe.each(ADAPTERS)('$name through real proxy software', (adapter) => {
     const url = `http://denied.test:${http.port}/page/1`;
     const result = await navigate('squid', proxyUrls().squid!, 'ACL denies the site (http)', url);
     expect(result).toMatchObject({ kind: 'proxy_error', blame: 'proxy' });
+  });
+
+  it('reads tinyproxy refusing CONNECT to a port it does not allow: hidden from a context, named by the pre-flight check', async () => {
+    const url = `https://127.0.0.1:${https.port}/page/4`;
+    const proxy = `http://127.0.0.1:${tinyproxy443.port}`;
+    expect(await navigate('tinyproxy (ConnectPort 443 563)', proxy, 'CONNECT to another port (https)', url)).toMatchObject({
+      chromium: 'net::ERR_TUNNEL_CONNECTION_FAILED',
+      kind: 'tunnel_failed',
+    });
+    const pool = new ProxyPool({ proxies: [proxy] });
+    const kinds: FailureKind[] = [];
+    pool.on('failure', (e) => kinds.push(e.kind));
+    const pooled = adapter.wrap(browser, pool);
+    await expect(
+      pooled.run(async ({ page }) => page.goto(url), { target: url, retries: 0, contextOptions: adapter.contextOptions }),
+    ).rejects.toThrow(/proxy_error/);
+    expect(kinds).toEqual(['proxy_error']);
+    await pool.close();
   });
 
   it('keeps the breakers of a pool of real proxies closed while a site is down', async () => {
