@@ -37,13 +37,13 @@ interface CrawlResult {
   banned: number;
 }
 
-/** `pages` pages of one host, `concurrency` at a time, each a `run` (retried on another proxy as the pool decides). */
-async function crawl(pooled: AnyPooled, pool: ProxyPool, urls: string[], concurrency: number): Promise<CrawlResult> {
+/** `urls`, `concurrency` at a time, each a `run` (retried on another proxy as the pool decides), until `stop()`. */
+async function crawl(pooled: AnyPooled, pool: ProxyPool, urls: string[], concurrency: number, stop = () => false): Promise<CrawlResult> {
   const result: CrawlResult = { fetched: 0, failed: 0, attempts: 0, banned: 0 };
   const offBanned = pool.on('banned', () => result.banned++);
   let next = 0;
   const worker = async () => {
-    while (next < urls.length) {
+    while (next < urls.length && !stop()) {
       const url = urls[next++]!;
       try {
         const title = await pooled.run(
@@ -94,7 +94,10 @@ describe('limits through real Chromium and a rate-banning site', () => {
   it('without limits, the crawl gets proxies banned', async () => {
     // Once every proxy is banned a page waits for one in vain: half a second, not the default minute.
     const { farm, pool, pooled } = await start(PROXIES, { maxWaitMs: 500 });
-    const result = await crawl(pooled, pool, pages(farm, 'rate.test'), CONCURRENCY);
+    let banned = 0;
+    pool.on('banned', () => banned++);
+    // No new page once the pool has seen a ban (the pages in flight finish): the rest would only wait.
+    const result = await crawl(pooled, pool, pages(farm, 'rate.test'), CONCURRENCY, () => banned > 0);
     expect(farm.site.rateBanned.length).toBeGreaterThan(0);
     // The pool saw the site's 403s as bans, and pages took extra attempts (or were lost).
     expect(result.banned).toBeGreaterThan(0);
@@ -113,7 +116,7 @@ describe('limits through real Chromium and a rate-banning site', () => {
 
   it('maxInFlight 1: the site never sees two requests at once through one proxy (and does without it)', async () => {
     // 2 proxies, 4 pages at a time, each page slow: without the limit proxies are shared.
-    const slowPages = (farm: ProxyFarm) => Array.from({ length: 8 }, (_, i) => farm.site.url(`/slow/150?${i}`, 'busy.test'));
+    const slowPages = (farm: ProxyFarm) => Array.from({ length: 8 }, (_, i) => farm.site.url(`/slow/400?${i}`, 'busy.test'));
     const unlimited = await start(2, {}, false);
     await crawlSlow(unlimited.pooled, slowPages(unlimited.farm));
     expect(unlimited.farm.site.maxActivePerProxy).toBeGreaterThan(1);
