@@ -16,7 +16,10 @@ interface AnyContext {
 }
 interface AnyPooled {
   newContext(contextOptions?: object, options?: { target?: string }): Promise<AnyContext>;
-  run<T>(task: (c: { page: AnyPage; attempt: number }) => Promise<T>, options?: { target?: string; contextOptions?: object }): Promise<T>;
+  run<T>(
+    task: (c: { page: AnyPage; attempt: number }) => Promise<T>,
+    options?: { target?: string; contextOptions?: object; wait?: boolean },
+  ): Promise<T>;
   readonly openContexts: number;
 }
 interface Adapter {

@@ -262,7 +262,15 @@ export abstract class PooledBrowserBase<B, C, P, O> {
     const m = this.pool.getMetrics(proxy.id); // by id: a Map lookup, no parsing
     if (!m) return false;
     const { lastSuccessAt, lastFailureAt } = m;
-    if (lastSuccessAt === undefined) return true;
+    if (lastSuccessAt === undefined) {
+      // A gateway's fresh session: the check would ask the gateway, which has just worked for
+      // its other sessions (an exit's own faults show on the first navigation as cheaply).
+      if (m.gateway !== undefined) {
+        const at = this.pool.gateways.find((g) => g.id === m.gateway)?.lastSuccessAt;
+        return at === undefined || this.pool.options.clock.now() - at > PREFLIGHT_TRUST_MS;
+      }
+      return true;
+    }
     if (lastFailureAt !== undefined && lastFailureAt >= lastSuccessAt) return true;
     return this.pool.options.clock.now() - lastSuccessAt > PREFLIGHT_TRUST_MS;
   }

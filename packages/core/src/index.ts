@@ -38,7 +38,7 @@ export type { GatewayOptions, HealthCheckOptions, LimitOptions, ProxyPoolOptions
 export type { FailureOutcome, FailureReport, Outcome, SuccessOutcome, SuccessReport } from './outcome.js';
 export { type ProxyInput, type ProxyObjectInput, parseProxy, parseProxyList, redactProxyInput } from './parse.js';
 export type { ChargeVerdict, PoolEvents, PoolEventName } from './pool/events.js';
-export { type AcquireOptions, type PickOptions, ProxyPool } from './pool/pool.js';
+export { type AcquireOptions, type GatewayMetrics, type PickOptions, ProxyPool } from './pool/pool.js';
 export { Proxy, type ProxyProtocol, type ServerForm } from './proxy.js';
 export { ROTATION_NAMES, type RotationName, createRotation } from './rotation/index.js';
 export { LeastUsed } from './rotation/least-used.js';

@@ -15,6 +15,8 @@ export interface Gateway {
   readonly sessions: Set<PoolEntry>;
   minted: number;
   retired: number;
+  /** When a session of it last succeeded. */
+  lastSuccessAt: number | undefined;
 }
 
 /** What a session member knows of where it comes from. */

@@ -87,6 +87,7 @@ export class Gateways {
       sessions: new Set(),
       minted: 0,
       retired: 0,
+      lastSuccessAt: undefined,
     };
     this.#byId.set(id, gateway);
     this.#log.info({ gateway: id, sessions: resolved.sessions }, 'gateway added');
@@ -129,6 +130,7 @@ export class Gateways {
     const gateway = session.gateway;
     const before: string = gateway.health.breaker.state;
     if (ok) {
+      gateway.lastSuccessAt = now;
       gateway.health = gatewayOnSuccess(gateway.health, now, this.#options.breaker);
       if (before !== 'closed' && gateway.health.breaker.state === 'closed') {
         this.#log.info({ gateway: gateway.id }, 'gateway breaker closed: the gateway works again');

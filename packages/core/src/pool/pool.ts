@@ -36,6 +36,19 @@ import { type AcquireOptions, NO_TARGET, type PendingPayload, type PickOptions, 
 
 export type { AcquireOptions, PickOptions } from './shared.js';
 
+/** What `pool.gateways` tells of each rotating gateway. Ids only, never a password. */
+export interface GatewayMetrics {
+  id: string;
+  /** Its live sessions' ids. */
+  sessions: string[];
+  minted: number;
+  retired: number;
+  /** The gateway's own breaker (refused credentials or connections, failures across sessions). */
+  circuitState: 'closed' | 'open' | 'half-open';
+  /** When a session of it last succeeded. */
+  lastSuccessAt: number | undefined;
+}
+
 /**
  * A pool of proxies that learns from outcomes.
  *
@@ -140,13 +153,14 @@ export class ProxyPool {
   }
 
   /** The rotating gateways (proxies with `{session}`), by id, with their live sessions' ids. */
-  get gateways(): Array<{ id: string; sessions: string[]; minted: number; retired: number; circuitState: string }> {
+  get gateways(): GatewayMetrics[] {
     return this.#gateways.list.map((g) => ({
       id: g.id,
       sessions: [...g.sessions].map((entry) => entry.id),
       minted: g.minted,
       retired: g.retired,
       circuitState: g.health.breaker.state,
+      lastSuccessAt: g.lastSuccessAt,
     }));
   }
 
