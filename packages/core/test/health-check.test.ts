@@ -99,12 +99,18 @@ describe('active health checks', () => {
       proxies: [...goodUrls, ...extra.map((p) => p.url)],
       healthCheck: { url: site.url('/slow/150', 'health.test'), intervalMs: 100, timeoutMs: 2_000, concurrency: 2, runOnStart: true },
     });
-    await new Promise((r) => setTimeout(r, 200));
     // A round asked for by hand while the timer's round runs skips the proxies being probed.
     await Promise.all([pool.checkHealth(), pool.checkHealth()]);
-    await new Promise((r) => setTimeout(r, 800));
-    const rounds = pool.getMetrics(farm.proxy('good').id)!.totalRequests;
-    expect(rounds).toBeGreaterThanOrEqual(3);
+    // The timer goes on by itself: wait for its probes (events, not a guess at how long a busy machine takes).
+    await new Promise<void>((resolve) => {
+      const off = pool.on('success', ({ proxy }) => {
+        if (proxy.id === farm.proxy('good').id && pool.getMetrics(proxy)!.totalRequests >= 3) {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect(pool.getMetrics(farm.proxy('good').id)!.totalRequests).toBeGreaterThanOrEqual(3);
     expect(site.maxActive).toBeLessThanOrEqual(2 + 2); // the timer's round and the manual ones, 2 each at most
     expect(site.maxActivePerProxy).toBe(1);
     await pool.close();
@@ -118,7 +124,8 @@ describe('active health checks', () => {
     site.maxActive = 0;
     const extra = await Promise.all(Array.from({ length: 6 }, () => farm.addProxy({ mode: 'good' })));
     const pool = new ProxyPool({ proxies: extra.map((p) => p.url) });
-    await pool.checkHealth({ url: site.url('/slow/100', 'health.test'), concurrency: 3 });
+    // Each probe holds the site for 600 ms: probes started together overlap even on a busy machine.
+    await pool.checkHealth({ url: site.url('/slow/600', 'health.test'), concurrency: 3 });
     expect(site.maxActive).toBe(3);
     await pool.close();
   });
