@@ -26,18 +26,40 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   removed = false;
   /** Position in the pool's array (for O(1) removal); the row sits at index × ROW_STRIDE. */
   index = -1;
+  /** What few members have (see EntryExtras), made on first use: most proxies never need it. */
+  #extras: EntryExtras | undefined = undefined;
+
+  #own(): EntryExtras {
+    this.#extras ??= new EntryExtras();
+    return this.#extras;
+  }
+
   /**
    * Until when a failure of this proxy waits for proof (0: none does). Until then the pool
    * picks it only when no other is usable: an unresolved timeout is more likely the proxy's
    * than not, and a fresh pool should try its untried proxies first. Kept by Members.
    */
-  suspectUntil = 0;
+  get suspectUntil(): number {
+    return this.#extras?.suspectUntil ?? 0;
+  }
+  set suspectUntil(value: number) {
+    if (value !== 0 || this.#extras) this.#own().suspectUntil = value;
+  }
   /** Set when the member is a rotating gateway's session (see pool/gateways.ts). */
-  session: SessionInfo | undefined = undefined;
+  get session(): SessionInfo | undefined {
+    return this.#extras?.session;
+  }
+  set session(value: SessionInfo | undefined) {
+    this.#own().session = value;
+  }
   /** The sticky key this member serves, if one chose it (see pool/sticky.ts). */
-  stickyKey: string | undefined = undefined;
+  get stickyKey(): string | undefined {
+    return this.#extras?.stickyKey;
+  }
   /** Leases at once allowed on this member when it has its own limit (NEEDS_CHECK_OWN_LIMITS); else the pool's. */
-  maxInFlight = Number.POSITIVE_INFINITY;
+  get maxInFlight(): number {
+    return this.#extras?.maxInFlight ?? Number.POSITIVE_INFINITY;
+  }
   constructor(proxy: Proxy, table: HealthTable, now: number) {
     super(table, now);
     this.proxy = proxy;
@@ -67,13 +89,13 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
 
   /** Gives the member a limit of its own (undefined: the pool's again). */
   setOwnMaxInFlight(max: number | undefined): void {
-    this.maxInFlight = max ?? Number.POSITIVE_INFINITY;
+    if (max !== undefined || this.#extras) this.#own().maxInFlight = max ?? Number.POSITIVE_INFINITY;
     this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_OWN_LIMITS) | (max === undefined ? 0 : NEEDS_CHECK_OWN_LIMITS));
   }
 
   /** A sticky key chose this member (or none does any more). */
   bindSticky(key: string | undefined): void {
-    this.stickyKey = key;
+    if (key !== undefined || this.#extras) this.#own().stickyKey = key;
     this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_STICKY) | (key === undefined ? 0 : NEEDS_CHECK_STICKY));
   }
 
@@ -81,4 +103,12 @@ export class PoolEntry extends TableHealthRecord implements Candidate {
   setSuspectFlag(on: boolean): void {
     this.setNumber(NEEDS_CHECK, (this.flags & ~NEEDS_CHECK_SUSPECT) | (on ? NEEDS_CHECK_SUSPECT : 0));
   }
+}
+
+/** The fields only some members use: a session's origin, a sticky key, a limit of its own, a suspicion. */
+class EntryExtras {
+  suspectUntil = 0;
+  session: SessionInfo | undefined = undefined;
+  stickyKey: string | undefined = undefined;
+  maxInFlight = Number.POSITIVE_INFINITY;
 }
