@@ -220,4 +220,15 @@ describe('sticky leases', () => {
     expect(next!.proxy).toBe(held.proxy);
     expect(parseProxy(next!.proxy.id).id).toBe(held.proxy.id);
   });
+
+  it('forget a key on request, retiring its session when asked', () => {
+    const { pool } = gatewayPool();
+    const first = pool.tryAcquire({ sticky: 'crawler-session-1' })!;
+    first.success();
+    expect(pool.forgetSticky('crawler-session-1', { retire: true })).toBe(true);
+    expect(pool.has(first.proxy)).toBe(false);
+    expect(pool.forgetSticky('crawler-session-1')).toBe(false);
+    const next = pool.tryAcquire({ sticky: 'crawler-session-1' })!;
+    expect(next.proxy).not.toBe(first.proxy);
+  });
 });

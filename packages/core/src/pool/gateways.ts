@@ -157,6 +157,12 @@ export class Gateways {
     this.#markRetiring(entry, session, why);
   }
 
+  /** Retires a session on request (its sticky key's owner is done with it: a crawler retired its own session). */
+  retire(entry: PoolEntry, session: SessionInfo, why: string): void {
+    this.#markRetiring(entry, session, why);
+    this.sweep(this.#options.clock.now());
+  }
+
   /** Whether retirements wait for a sweep. */
   get pending(): boolean {
     return this.#retiring > 0;

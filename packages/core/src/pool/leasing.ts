@@ -110,6 +110,11 @@ export class Leasing implements LeaseOwner {
     this.#gateways = gateways;
   }
 
+  /** Forgets a sticky key (see ProxyPool.forgetSticky); returns the member it had chosen. */
+  forgetSticky(key: string): PoolEntry | undefined {
+    return this.#sticky.forget(key);
+  }
+
   /** A member left the pool: a sticky key that chose it moves on its next lease. */
   left(entry: PoolEntry): void {
     this.#sticky.left(entry);

@@ -291,6 +291,18 @@ export class ProxyPool {
     return executeWithRetry(this, task, options);
   }
 
+  /**
+   * Forgets a sticky key: its next lease chooses a member afresh. With `retire: true` a gateway
+   * session it had chosen is retired too (a crawler retired its own session, and the exit with
+   * it should go). Returns whether the key was known.
+   */
+  forgetSticky(key: string, options: { retire?: boolean } = {}): boolean {
+    const entry = this.#leasing.forgetSticky(key);
+    if (!entry) return false;
+    if (options.retire && entry.session && !entry.removed) this.#gateways.retire(entry, entry.session, `its sticky key ${key} was retired`);
+    return true;
+  }
+
   // ── outcomes ──────────────────────────────────────────────────────────────
 
   /**

@@ -37,6 +37,15 @@ export class StickyKeys {
     entry.bindSticky(key);
   }
 
+  /** Forgets a key; returns the member it had chosen, if any. */
+  forget(key: string): PoolEntry | undefined {
+    const entry = this.#members.get(key);
+    if (!entry) return undefined;
+    this.#members.delete(key);
+    if (entry.stickyKey === key) this.#unbind(entry);
+    return entry;
+  }
+
   /** The member left the pool: it no longer counts as chosen (its keys move on their next lease). */
   left(entry: PoolEntry): void {
     if (entry.stickyKey !== undefined) this.#unbind(entry);
