@@ -20,10 +20,10 @@ describe.each(['newest', 'lowest'] as const)('Puppeteer (%s): every failure kind
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
     const result = await bed.run(scenario, async (pool, url, waitForReport) => {
-      const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 2_000 });
+      const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 4_000 }) // a refused connection on a loaded machine can take over 2 s to be told;
       const context = await pooled.newContext({}, { target: url });
       const page = await context.newPage();
-      await page.goto(url, { timeout: 5_000 }).catch(() => undefined);
+      await page.goto(url, { timeout: 8_000 }).catch(() => undefined);
       await waitForReport();
       await context.close();
       expect(pooled.openContexts).toBe(0);
