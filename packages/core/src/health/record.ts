@@ -54,4 +54,10 @@ export interface HealthStore {
   attach(proxyId: string, record: HealthRecord): void;
   /** The proxy left the pool (or the pool closed): `record` is no longer live after this call. */
   detach(proxyId: string, record: HealthRecord): void;
+  /**
+   * Optional: the pool changed the record's breaker state (opened, half-open, closed) or set a ban
+   * (`target` names it), so that a shared store can pass it on. Never called for a success on a
+   * closed breaker (the hot path).
+   */
+  changed?(proxyId: string, record: HealthRecord, what: 'breaker' | 'bans', target?: string): void;
 }

@@ -29,7 +29,7 @@ import type { Gateways } from './gateways.js';
 import type { Members } from './members.js';
 import { NO_TARGET, type PendingPayload, type PoolEmitter } from './shared.js';
 
-type OutcomeOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'bans' | 'score' | 'targetHealth'>;
+type OutcomeOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'bans' | 'score' | 'targetHealth' | 'healthStore'>;
 
 export class Outcomes {
   readonly #members: Members;
@@ -191,6 +191,7 @@ export class Outcomes {
       entry.hasBans = true;
       this.#log.info({ proxy: entry.id, target, kind, banMs: ban.until - now }, 'proxy banned for target');
       if (this.#emitter.has('banned')) this.#emitter.emit('banned', { proxy: entry.proxy, target, kind: banKind, until: ban.until });
+      options.healthStore?.changed?.(entry.id, entry, 'bans', target);
     } else if (kind === 'proxy_auth') {
       const reason = 'the proxy refused its credentials (407): check the username and password';
       this.setBreaker(entry, forceOpen(this.advance(entry, now), now, options.breaker.authOpenMs, reason), reason);
@@ -236,6 +237,7 @@ export class Outcomes {
       this.#log.info({ proxy: proxy.id }, 'breaker closed: the proxy works again');
       if (emitter.has('breakerClose')) emitter.emit('breakerClose', { proxy });
     }
+    this.#options.healthStore?.changed?.(entry.id, entry, 'breaker');
     this.#wake();
   }
 }

@@ -1,0 +1,21 @@
+/**
+ * The few commands the store needs of a client, in node-redis's shape (v5 and later). A node-redis
+ * client (`createClient()`) fits as it is. Create it with `disableOfflineQueue: true`: the store
+ * never sends while the client is not ready, but your own commands should not queue either.
+ */
+export interface RedisClientLike {
+  readonly isReady: boolean;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  duplicate(): RedisSubscriberLike;
+  on(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
+  off(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
+}
+
+export interface RedisSubscriberLike {
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  on(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
+  destroy(): void;
+}
