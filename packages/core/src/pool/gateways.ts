@@ -17,10 +17,24 @@ import { SESSION_ID_PATTERN, gatewayId, randomSessionId, sessionProxy } from '..
 import { InvalidOptionError } from '../errors.js';
 import { admits, advance } from '../health/breaker.js';
 import { type ResolvedGatewayOptions, type ResolvedOptions, resolveGateway, resolveLimits } from '../options.js';
+import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
 import type { PoolEmitter } from './shared.js';
+
+/** What `pool.gateways` tells of each rotating gateway. Ids only, never a password. */
+export interface GatewayMetrics {
+  id: string;
+  /** Its live sessions' ids. */
+  sessions: string[];
+  minted: number;
+  retired: number;
+  /** The gateway's own breaker (refused credentials or connections, failures across sessions). */
+  circuitState: 'closed' | 'open' | 'half-open';
+  /** When a session of it last succeeded. */
+  lastSuccessAt: number | undefined;
+}
 
 type GatewayRoomOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'gateway' | 'targetHealth'>;
 
@@ -62,6 +76,27 @@ export class Gateways {
 
   byId(id: string): Gateway | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The gateway an input names: its id, or its template in any accepted form. */
+  find(input: ProxyInput): Gateway | undefined {
+    if (typeof input === 'string' && this.#byId.has(input)) return this.#byId.get(input);
+    try {
+      return this.#byId.get(gatewayId(parseProxy(input)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  metrics(): GatewayMetrics[] {
+    return this.list.map((g) => ({
+      id: g.id,
+      sessions: [...g.sessions].map((entry) => entry.id),
+      minted: g.minted,
+      retired: g.retired,
+      circuitState: g.health.breaker.state,
+      lastSuccessAt: g.lastSuccessAt,
+    }));
   }
 
   /** A gateway joins (or is there already): its first session is minted now. */
@@ -115,6 +150,12 @@ export class Gateways {
     if (breaker.state === 'closed') return true;
     // Half-open: one trial at a time across the gateway's sessions.
     return admits(breaker, this.#options.breaker) && this.#inFlight(gateway) === 0;
+  }
+
+  /** Until when a session's gateway holds it back (its breaker is open), and why; undefined when it does not. */
+  hold(session: SessionInfo, now: number): { until: number; reason: string } | undefined {
+    const breaker = this.#gatewayBreaker(session.gateway, now);
+    return breaker.state === 'open' ? { until: breaker.until, reason: breaker.reason } : undefined;
   }
 
   /** A session was leased: the gateway keeps one idle session ready while it may mint. */

@@ -5,7 +5,7 @@
  * woken by any change that may free one. What an outcome does to health is Outcomes' job:
  * a lease's end hands its outcome there.
  */
-import { NoProxyAvailableError, PoolClosedError, ProxyPoolError } from '../errors.js';
+import { type NoProxyAvailableError, PoolClosedError, ProxyPoolError } from '../errors.js';
 import { isBanned } from '../health/bans.js';
 import { type BreakerState, admits, onLease } from '../health/breaker.js';
 import {
@@ -30,6 +30,7 @@ import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
 import type { Gateways } from './gateways.js';
 import { Spacing } from './spacing.js';
+import { type AvailabilityView, nextAvailableAt, noProxyError } from './unavailable.js';
 import { STICKY_OK, STICKY_WAIT, type StickyState, StickyKeys } from './sticky.js';
 import { type AcquireOptions, MAX_TIMER_MS, NO_TARGET, SCORE_TTL_MS } from './shared.js';
 
@@ -72,6 +73,8 @@ export class Leasing implements LeaseOwner {
   readonly #spacing: Spacing | undefined;
   /** Whether the pool has limits at all: without, a pick never looks at them. */
   readonly #limited: boolean;
+  /** What explaining unavailability reads of the rooms (pool/unavailable.ts). */
+  readonly #availability: AvailabilityView;
 
   // The pick context is reused across picks: picking must not allocate per member.
   #pickNow = 0;
@@ -92,6 +95,14 @@ export class Leasing implements LeaseOwner {
       members.watchPositions(this.#spacing);
     }
     this.#limited = this.#spacing !== undefined || Number.isFinite(this.#maxInFlight);
+    this.#availability = {
+      entries: members.entries,
+      breaker: options.breaker,
+      advance: (entry, now) => this.#health.advance(entry, now),
+      heldBy: (entry, target, now) => this.heldBy(entry, target, now),
+      nextStartAt: (key, index) => this.#spacing?.nextStartAt(key, index) ?? Number.NEGATIVE_INFINITY,
+      gatewayHold: (entry, now) => (entry.session ? this.#gateways.hold(entry.session, now) : undefined),
+    };
     this.#view = new CandidateView(members.table, members.proxies);
     this.#pickView = new CandidateView(members.table, members.proxies);
     this.#pick = {
@@ -414,7 +425,7 @@ export class Leasing implements LeaseOwner {
     const deadline = clock.now() + maxWaitMs;
     for (;;) {
       const now = clock.now();
-      const next = this.#nextAvailableAt(target, exclude, now);
+      const next = nextAvailableAt(this.#availability, target, exclude, now);
       if (now >= deadline) throw this.noProxyError(target, exclude, `waited ${Math.round(maxWaitMs)} ms; `);
       // Sleep until the earliest member is due (at least 1 ms: never spin), or until something changes.
       const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY);
@@ -440,80 +451,8 @@ export class Leasing implements LeaseOwner {
     }
   }
 
-  /** When the earliest member not excluded becomes usable for this target; undefined if none will by itself. */
-  #nextAvailableAt(target: string | undefined, exclude: ReadonlySet<string> | undefined, now: number): number | undefined {
-    let next: number | undefined;
-    const key = target ?? NO_TARGET;
-    for (const entry of this.#members.entries) {
-      if (exclude?.has(entry.id)) continue;
-      const breaker = this.#health.advance(entry, now);
-      let at = breaker.state === 'open' ? breaker.until : now;
-      if (breaker.state === 'half-open' && !admits(breaker, this.#options.breaker)) continue; // frees up when a trial ends
-      const ban = entry.bans.get(key);
-      if (ban && ban.until > at) at = ban.until;
-      const held = this.heldBy(entry, target, now);
-      if (held === 'maxInFlight') continue; // frees up when one of its leases ends, which wakes the waiters
-      if (held === 'minIntervalMs') at = Math.max(at, this.#spacing!.nextStartAt(key, entry.index));
-      if (next === undefined || at < next) next = at;
-    }
-    return next;
-  }
-
+  /** Why nothing is usable now, and when something will be (see pool/unavailable.ts). */
   noProxyError(target: string | undefined, exclude: ReadonlySet<string> | undefined, prefix = ''): NoProxyAvailableError {
-    const now = this.#options.clock.now();
-    const entries = this.#members.entries;
-    let open = 0;
-    let trials = 0;
-    let banned = 0;
-    let excluded = 0;
-    let busy = 0;
-    let spaced = 0;
-    // Why breakers are open, by reason (the count of failures in a row left out): the first thing a user needs to know.
-    const reasons = new Map<string, number>();
-    for (const entry of entries) {
-      if (exclude?.has(entry.id)) {
-        excluded++;
-        continue;
-      }
-      const breaker = this.#health.advance(entry, now);
-      if (breaker.state === 'open') {
-        open++;
-        const reason = breaker.reason.replace(/^\d+ consecutive failures, /, '');
-        if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-      } else if (!admits(breaker, this.#options.breaker)) trials++;
-      else if (isBanned(entry.bans.get(target ?? NO_TARGET), now)) banned++;
-      else {
-        const held = this.heldBy(entry, target, now);
-        if (held === 'maxInFlight') busy++;
-        else if (held === 'minIntervalMs') spaced++;
-      }
-    }
-    const next = this.#nextAvailableAt(target, exclude, now);
-    const parts = [
-      open && `${open} with an open breaker${openReasons(reasons, open)}`,
-      trials && `${trials} half-open with their trial in flight`,
-      banned && `${banned} banned by ${target}`,
-      busy && `${busy} at their limit of leases at once (limits.maxInFlight)`,
-      spaced && `${spaced} spaced out for ${target ?? 'any target'} (limits.minIntervalMs)`,
-      excluded && `${excluded} excluded`,
-    ].filter(Boolean);
-    const why = entries.length === 0 ? 'the pool is empty' : `of ${entries.length}: ${parts.join(', ')}`;
-    const when = next === undefined ? '' : ` The next one is usable in ${Math.max(0, Math.ceil((next - now) / 1000))} s.`;
-    const limit: HeldBy | undefined = busy === 0 && spaced === 0 ? undefined : busy >= spaced ? 'maxInFlight' : 'minIntervalMs';
-    return new NoProxyAvailableError(`${prefix}no proxy is usable${target ? ` for ${target}` : ''} (${why}).${when}`, {
-      nextAvailableAt: next,
-      target,
-      limit,
-    });
+    return noProxyError(this.#availability, target, exclude, this.#options.clock.now(), prefix);
   }
-}
-
-/** ` (the proxy refused its credentials…)`, or the two most common reasons with their counts. */
-function openReasons(reasons: ReadonlyMap<string, number>, open: number): string {
-  if (reasons.size === 0) return '';
-  const sorted = [...reasons].sort((a, b) => b[1] - a[1]);
-  if (sorted.length === 1 && sorted[0]![1] === open) return `: ${sorted[0]![0]}`;
-  const shown = sorted.slice(0, 2).map(([reason, n]) => `${n}: ${reason}`);
-  if (sorted.length > 2) shown.push('…');
-  return ` (${shown.join('; ')})`;
 }

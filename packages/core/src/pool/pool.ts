@@ -26,8 +26,8 @@ import { targetKey } from '../target.js';
 import type { PoolEntry } from './entry.js';
 import type { PoolEvents } from './events.js';
 import { type MemberInput, parseMembers, rejectGatewaySettings } from '../gateway/member-input.js';
-import { gatewayId, isGatewayTemplate } from '../gateway/template.js';
-import { Gateways } from './gateways.js';
+import { isGatewayTemplate } from '../gateway/template.js';
+import { type GatewayMetrics, Gateways } from './gateways.js';
 import { createHealthChecker } from './health-checks.js';
 import { Leasing } from './leasing.js';
 import { Members } from './members.js';
@@ -35,19 +35,7 @@ import { Outcomes } from './outcomes.js';
 import { type AcquireOptions, NO_TARGET, type PendingPayload, type PickOptions, PoolEmitter, idSet } from './shared.js';
 
 export type { AcquireOptions, PickOptions } from './shared.js';
-
-/** What `pool.gateways` tells of each rotating gateway. Ids only, never a password. */
-export interface GatewayMetrics {
-  id: string;
-  /** Its live sessions' ids. */
-  sessions: string[];
-  minted: number;
-  retired: number;
-  /** The gateway's own breaker (refused credentials or connections, failures across sessions). */
-  circuitState: 'closed' | 'open' | 'half-open';
-  /** When a session of it last succeeded. */
-  lastSuccessAt: number | undefined;
-}
+export type { GatewayMetrics } from './gateways.js';
 
 /**
  * A pool of proxies that learns from outcomes.
@@ -145,7 +133,7 @@ export class ProxyPool {
       this.#removeMember(entry);
       return true;
     }
-    const gateway = this.#gatewayOf(proxy);
+    const gateway = this.#gateways.find(proxy);
     if (!gateway) return false;
     this.#gateways.remove(gateway);
     this.#log.info({ gateway: gateway.id }, 'gateway removed');
@@ -154,23 +142,7 @@ export class ProxyPool {
 
   /** The rotating gateways (proxies with `{session}`), by id, with their live sessions' ids. */
   get gateways(): GatewayMetrics[] {
-    return this.#gateways.list.map((g) => ({
-      id: g.id,
-      sessions: [...g.sessions].map((entry) => entry.id),
-      minted: g.minted,
-      retired: g.retired,
-      circuitState: g.health.breaker.state,
-      lastSuccessAt: g.lastSuccessAt,
-    }));
-  }
-
-  #gatewayOf(input: ProxyInput) {
-    if (typeof input === 'string' && this.#gateways.byId(input)) return this.#gateways.byId(input);
-    try {
-      return this.#gateways.byId(gatewayId(parseProxy(input)));
-    } catch {
-      return undefined;
-    }
+    return this.#gateways.metrics();
   }
 
   #removeMember(entry: PoolEntry): void {
