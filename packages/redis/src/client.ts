@@ -8,14 +8,14 @@ export interface RedisClientLike {
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   duplicate(): RedisSubscriberLike;
-  on(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
-  off(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
+  on(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
+  off(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
 }
 
 export interface RedisSubscriberLike {
   readonly isReady: boolean;
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  on(event: 'ready' | 'error', listener: (...args: never[]) => void): unknown;
+  on(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
   destroy(): void;
 }
