@@ -3,19 +3,22 @@
  * client (`createClient()`) fits as it is. Create it with `disableOfflineQueue: true`: the store
  * never sends while the client is not ready, but your own commands should not queue either.
  */
+// biome-ignore lint/suspicious/noExplicitAny: node-redis types its listeners' arguments as any[] (a narrower type would not accept its client)
+type Listener = (...args: any[]) => void;
+
 export interface RedisClientLike {
   readonly isReady: boolean;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   duplicate(): RedisSubscriberLike;
-  on(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
-  off(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
+  on(event: 'ready' | 'error', listener: Listener): unknown;
+  off(event: 'ready' | 'error', listener: Listener): unknown;
 }
 
 export interface RedisSubscriberLike {
   readonly isReady: boolean;
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  on(event: 'ready' | 'error', listener: (...args: any[]) => void): unknown;
+  on(event: 'ready' | 'error', listener: Listener): unknown;
   destroy(): void;
 }
