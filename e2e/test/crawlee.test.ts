@@ -64,4 +64,73 @@ describe('Crawlee bridge', () => {
     expect(pooled.attempts).toBeLessThan(roundRobin.attempts);
     await pool.close();
   });
+
+  /** The bridge's hooks, as a crawler takes them. */
+  const hooks = (bridge: ReturnType<typeof crawleeBridge>) => ({
+    proxyConfiguration: bridge.proxyConfiguration,
+    preNavigationHooks: [bridge.preNavigationHook as never],
+    postNavigationHooks: [bridge.postNavigationHook as never],
+    errorHandler: bridge.errorHandler as never,
+  });
+
+  it('works the same with PuppeteerCrawler', async () => {
+    const pool = new ProxyPool({ proxies: farm.urls });
+    const urls = Array.from({ length: 12 }, (_, i) => farm.site.url(`/page/${i}?pptr`, 'crawlee.test'));
+    const run = await crawlWithCrawlee(urls, hooks(crawleeBridge(pool)), {
+      concurrency: 4,
+      navigationTimeoutSecs: 5,
+      crawler: 'puppeteer',
+    });
+    expect(run.fetched).toBe(urls.length);
+    // Every navigation went through a pool member; the dead ones failed their pre-flight checks, not pages.
+    const dead = new Set(farm.proxies.filter((p) => p.name.startsWith('dead')).map((p) => p.url));
+    expect(run.proxies.length).toBe(run.attempts);
+    expect(run.proxies.filter((url) => dead.has(url))).toEqual([]);
+    expect(run.attempts).toBeLessThanOrEqual(urls.length + 2);
+    await pool.close();
+  });
+
+  it('maxRequestRetries counts every attempt: a page no proxy can fetch is tried maxRequestRetries + 1 times in all', async () => {
+    // A proxy that answers every request with its own 502 (each attempt fails as proxy_error), its breaker kept closed.
+    const bad = farm.proxies.find((p) => p.name === 'error502')!;
+    const pool = new ProxyPool({ proxies: [bad.url], breaker: { failureThreshold: 10 }, retry: { retries: 3 } });
+    const run = await crawlWithCrawlee([farm.site.url('/page/0?retries', 'crawlee.test')], hooks(crawleeBridge(pool)), {
+      concurrency: 1,
+      navigationTimeoutSecs: 5,
+      maxRequestRetries: 2,
+    });
+    expect(run.fetched).toBe(0);
+    expect(run.failed).toBe(1);
+    // 3 navigations, not 3 × (the pool's retries + 1): the bridge hands out proxies, Crawlee retries.
+    expect(run.attempts).toBe(3);
+    await pool.close();
+  });
+
+  it('maps a Crawlee session onto one gateway session, and retires it when Crawlee retires its session', async () => {
+    const gateway = await farm.addGateway();
+    const pool = new ProxyPool({ proxies: [gateway.url()], gateway: { sessions: 4 } });
+    const retired: string[] = [];
+    pool.on('sessionRetired', ({ reason }) => retired.push(reason));
+    let pages = 0;
+    const urls = Array.from({ length: 6 }, (_, i) => farm.site.url(`/page/${i}?gw`, 'crawlee.test'));
+    const run = await crawlWithCrawlee(urls, hooks(crawleeBridge(pool)), {
+      concurrency: 1,
+      navigationTimeoutSecs: 5,
+      sessionPoolOptions: { maxPoolSize: 1 },
+      onPage: ({ session }) => {
+        if (++pages === 3) session?.retire();
+      },
+    });
+    expect(run.fetched).toBe(urls.length);
+    // One Crawlee session (maxPoolSize 1) on one gateway session until Crawlee retired it after the
+    // third page; then on a new one (the retired gateway session is not used again).
+    expect(new Set(run.sessions).size).toBe(1);
+    expect(run.proxies).toHaveLength(6);
+    expect(new Set(run.proxies.slice(0, 3)).size).toBe(1);
+    expect(new Set(run.proxies.slice(3)).size).toBe(1);
+    expect(run.proxies[3]).not.toBe(run.proxies[0]);
+    expect(retired.some((reason) => reason.includes(run.sessions[0]!))).toBe(true);
+    expect(gateway.stats().sessions).toBe(2);
+    await pool.close();
+  });
 });
