@@ -111,10 +111,36 @@ async function deadPoolRate(rotation: RotationName, share: number): Promise<numb
   return median(rates);
 }
 
+/**
+ * 100,000 proxies with limits set (`maxInFlight: 4, minIntervalMs: 500`) and without, rounds
+ * in turn, the same work: each cycle for the next of 16 sites (spacing is per site: with one
+ * site, 100,000 proxies spaced 500 ms apart allow 200,000 leases a second whatever the pool does).
+ */
+const LIMITS = { maxInFlight: 4, minIntervalMs: 500 };
+const LIMIT_SITES = Array.from({ length: 16 }, (_, i) => `https://site${i}.example/item`);
+
+async function siteCycles(pool: ProxyPool, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) (await pool.acquire({ target: LIMIT_SITES[i & 15] })).success({ latencyMs: 100 });
+  return count / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+async function limitRates(rotation: RotationName): Promise<[number, number]> {
+  const list = proxies(100_000);
+  const pools = [new ProxyPool({ proxies: list, rotation }), new ProxyPool({ proxies: list, rotation, limits: LIMITS })];
+  for (const pool of pools) await siteCycles(pool, 20_000);
+  const rates: number[][] = [[], []];
+  for (let round = 0; round < ROUNDS; round++) for (const [i, pool] of pools.entries()) rates[i]!.push(await siteCycles(pool, CYCLES));
+  for (const pool of pools) await pool.close();
+  gc();
+  return [median(rates[0]!), median(rates[1]!)];
+}
+
 interface StrategyResult {
   rates: number[];
   heap: number;
   dead: number[];
+  limits: [number, number];
 }
 
 /** In a child process: one strategy's rates at each size, its heap per proxy, and its rates in mostly dead pools. */
@@ -123,7 +149,8 @@ async function measureStrategy(rotation: RotationName): Promise<StrategyResult> 
   const heap = heapPerProxy(rotation, 100_000);
   const dead: number[] = [];
   for (const share of DEAD_SHARES) dead.push(await deadPoolRate(rotation, share));
-  return { rates, heap, dead };
+  const limits = await limitRates(rotation);
+  return { rates, heap, dead, limits };
 }
 
 function inChildProcess(rotation: RotationName): Promise<StrategyResult> {
@@ -148,11 +175,13 @@ async function main(): Promise<void> {
   const header = ['strategy', ...SIZES.map((n) => `${fmt(n)} proxies`), 'cost 100k/10', 'vs naive @100k', 'heap/proxy @100k'];
   const rows: string[][] = [];
   const deadRows: string[][] = [];
+  const limitRows: string[][] = [];
   // BENCH_STRATEGIES=weighted,random measures only those.
   const only = process.env.BENCH_STRATEGIES?.split(',');
   for (const rotation of ROTATION_NAMES.filter((name) => !only || only.includes(name))) {
-    const { rates, heap, dead } = await inChildProcess(rotation);
+    const { rates, heap, dead, limits } = await inChildProcess(rotation);
     deadRows.push([rotation, ...dead.map((r) => `${fmt(r)}/s`)]);
+    limitRows.push([rotation, `${fmt(limits[0])}/s`, `${fmt(limits[1])}/s`, `${(limits[0] / limits[1]).toFixed(2)}×`]);
     rows.push([
       rotation,
       ...rates.map((r) => `${fmt(r)}/s`),
@@ -167,6 +196,10 @@ async function main(): Promise<void> {
     `in mostly dead pools: cycles per second through 100,000 proxies, some with an open breaker (median of 3 runs of ${fmt(DEAD_CYCLES)})\n`,
   );
   printTable(['strategy', ...DEAD_SHARES.map((share) => `${share * 100}% dead`)], deadRows);
+  console.log(
+    `\nwith limits: cycles per second through 100,000 proxies over 16 sites, without limits and with ${JSON.stringify(LIMITS)} (median of ${ROUNDS} rounds in turn)\n`,
+  );
+  printTable(['strategy', 'no limits', 'limits', 'cost limits/none'], limitRows);
 }
 
 function printTable(header: string[], rows: string[][]): void {

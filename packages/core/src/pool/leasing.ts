@@ -73,6 +73,9 @@ export class Leasing implements LeaseOwner {
   readonly #spacing: Spacing | undefined;
   /** Whether the pool has limits at all: without, a pick never looks at them. */
   readonly #limited: boolean;
+  /** The current pick's target's starts (spacing), read once a pick; and the spacing. */
+  #pickStarts: ReadonlyMap<number, number> | undefined;
+  readonly #spacingMs: number;
   /** What explaining unavailability reads of the rooms (pool/unavailable.ts). */
   readonly #availability: AvailabilityView;
 
@@ -95,6 +98,7 @@ export class Leasing implements LeaseOwner {
       members.watchPositions(this.#spacing);
     }
     this.#limited = this.#spacing !== undefined || Number.isFinite(this.#maxInFlight);
+    this.#spacingMs = options.limits.minIntervalMs;
     this.#availability = {
       entries: members.entries,
       breaker: options.breaker,
@@ -360,6 +364,7 @@ export class Leasing implements LeaseOwner {
     this.#pickNow = this.#options.clock.now();
     this.#pickExclude = exclude;
     this.#pick.target = target;
+    if (this.#spacing) this.#pickStarts = this.#spacing.startsFor(target ?? NO_TARGET);
     const strategy = this.#strategy;
     const entries = this.#members.entries;
     if (strategy.pickIndex) {
@@ -388,7 +393,8 @@ export class Leasing implements LeaseOwner {
     if (data[row + NEEDS_CHECK] !== 0 || this.#pickExclude !== undefined) return this.isEligible(members.entries[index]!);
     if (this.#limited) {
       if (data[row + IN_FLIGHT]! >= this.#maxInFlight) return false;
-      if (this.#spacing && this.#spacing.nextStartAt(this.#pick.target ?? NO_TARGET, index) > this.#pickNow) return false;
+      const last = this.#pickStarts?.get(index);
+      if (last !== undefined && last + this.#spacingMs > this.#pickNow) return false;
     }
     if (this.#pickNow - data[row + SCORED_AT]! > SCORE_TTL_MS) members.rescoreRow(row, this.#pickNow);
     return true;
