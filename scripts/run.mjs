@@ -23,6 +23,7 @@ const commands = {
   demo: { apt: ['chromium'], run: ['--filter', '@proxy-pool/demo', 'start'] },
   bench: { apt: [], run: ['--filter', '@proxy-pool/bench', 'start'] },
   'bench:crawl': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'crawl'] },
+  'bench:crawlee': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'crawlee'] },
   'bench:gateway': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'gateway'] },
 };
 

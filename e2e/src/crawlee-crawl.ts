@@ -26,6 +26,8 @@ export interface CrawleeRunOptions {
   maxRequestRetries?: number;
   /** Crawlee's SessionPool options (e.g. `maxPoolSize`). */
   sessionPoolOptions?: Record<string, unknown>;
+  /** Chromium flags beyond CHROMIUM_ARGS (e.g. `--ignore-certificate-errors` for the farm's self-signed https site). */
+  extraArgs?: string[];
   /** Called with the crawling context of every page fetched, after it was counted. */
   onPage?: (context: { session?: { id: string; retire(): void } | undefined }) => void;
 }
@@ -78,7 +80,7 @@ export async function crawlWithCrawlee(
     },
   };
   const configuration = new Configuration({ persistStorage: false, purgeOnStart: true, logLevel: 1 } as never);
-  const launchOptions = { executablePath: chromiumPath(), args: CHROMIUM_ARGS };
+  const launchOptions = { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])] };
   const crawler =
     options.crawler === 'puppeteer'
       ? new PuppeteerCrawler(
