@@ -168,6 +168,25 @@ describe('RedisHealthStore', () => {
     for (const p of pools) expect(p.getMetrics(proxy)!.circuitState).toBe('closed');
   });
 
+  it('does not hang on a Redis that stops answering: calls time out, the pool goes on, the change is written when it answers again', async () => {
+    const a = await worker('hang');
+    const b = await worker('hang');
+    const p0 = idOf(a.pool, 0);
+    server.pause();
+    try {
+      const started = performance.now();
+      openBreaker(a.pool, p0);
+      for (let i = 0; i < 20; i++) (await a.pool.acquire({ target: TARGET, maxWaitMs: 500 })).success({ latencyMs: 5 });
+      expect(performance.now() - started).toBeLessThan(500);
+      // commandTimeoutMs is 300 here.
+      await expect.poll(() => a.store.degraded, { timeout: 2_000 }).toBe(true);
+    } finally {
+      server.resume();
+    }
+    // The timed-out write is written again by the next resync (or lands late): B hears of it.
+    await expect.poll(() => b.pool.getMetrics(p0)!.circuitState, { timeout: 8_000 }).toBe('open');
+  });
+
   it('keeps working on local health while Redis is killed, and catches up when it is back', async () => {
     const a = await worker('outage');
     const b = await worker('outage');

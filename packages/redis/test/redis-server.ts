@@ -50,6 +50,14 @@ export class RedisServer {
     });
   }
 
+  /** SIGSTOP / SIGCONT: a server that hangs (connections stay open, nothing is answered). */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** SIGKILL, and wait for it to be gone. */
   async kill(): Promise<void> {
     const child = this.#child;
