@@ -112,6 +112,27 @@ describe('RedisHealthStore', () => {
     await expect.poll(() => late.pool.getMetrics(proxy)!.circuitState, { timeout: 3_000 }).toBe('open');
   });
 
+  it('is not told of successes on a closed breaker (the hot path), and writes once per state change', async () => {
+    const a = await worker('hot');
+    let calls = 0;
+    const changed = a.store.changed.bind(a.store);
+    a.store.changed = (...args) => {
+      calls++;
+      changed(...args);
+    };
+    await expect.poll(() => a.store.roundTrips, { timeout: 2_000 }).toBeGreaterThan(0); // the attach load
+    const before = a.store.roundTrips;
+    for (let i = 0; i < 1_000; i++) (await a.pool.acquire({ target: TARGET })).success({ latencyMs: 5 });
+    expect(calls).toBe(0);
+    expect(a.store.roundTrips).toBe(before);
+    const proxy = idOf(a.pool, 0);
+    openBreaker(a.pool, proxy);
+    expect(calls).toBe(1);
+    await expect.poll(() => a.store.roundTrips - before, { timeout: 2_000 }).toBeGreaterThanOrEqual(1);
+    // One script call (two when Redis had to load the script first: NOSCRIPT, then EVAL).
+    expect(a.store.roundTrips - before).toBeLessThanOrEqual(2);
+  });
+
   it('gives every key a TTL and writes no password anywhere', async () => {
     const a = await worker('ttl');
     openBreaker(a.pool, idOf(a.pool, 0));
