@@ -19,7 +19,7 @@ const e2ePackages = ['chromium', 'squid', 'tinyproxy', 'microsocks', 'apache2-ut
 const commands = {
   // Type-check first (fast, and the tests run the sources without it), then every test.
   test: { apt: [...e2ePackages, 'redis-server'], run: ['exec', 'vitest', 'run'], before: [['exec', 'tsc', '-p', 'tsconfig.json']] },
-  'test:unit': { apt: [], run: ['exec', 'vitest', 'run', '--project', 'unit'] },
+  'test:unit': { apt: ['redis-server'], run: ['exec', 'vitest', 'run', '--project', 'unit'] },
   demo: { apt: ['chromium'], run: ['--filter', '@proxy-pool/demo', 'start'] },
   bench: { apt: [], run: ['--filter', '@proxy-pool/bench', 'start'] },
   'bench:crawl': { apt: ['chromium'], run: ['--filter', '@proxy-pool/bench', 'crawl'] },
