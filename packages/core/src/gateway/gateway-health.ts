@@ -14,6 +14,12 @@ export interface GatewayHealth {
   readonly breaker: BreakerState;
   /** Sessions that timed out (or were reset) since the gateway's last success, with when. */
   readonly failing: ReadonlyMap<string, number>;
+  /**
+   * When the last of those was counted. A failure counts only if its lease began after that: a
+   * burst of timeouts among leases that were in flight together is one stall (the crawler's own
+   * machine, one slow moment), not evidence from independent sessions.
+   */
+  readonly countedAt: number;
 }
 
 /** Kinds that no exit causes: the gateway's host or its account. Charged to the gateway, never to a session. */
@@ -27,7 +33,7 @@ function isSpreadFault(kind: FailureKind): boolean {
 }
 
 export function freshGatewayHealth(now: number): GatewayHealth {
-  return { breaker: closedBreaker(now), failing: new Map() };
+  return { breaker: closedBreaker(now), failing: new Map(), countedAt: Number.NEGATIVE_INFINITY };
 }
 
 export interface GatewayVerdict {
@@ -39,7 +45,7 @@ export interface GatewayVerdict {
 export function gatewayOnSuccess(health: GatewayHealth, now: number, options: BreakerOptions): GatewayHealth {
   const breaker = onSuccess(health.breaker, now, options, health.breaker.state === 'half-open');
   if (breaker === health.breaker && health.failing.size === 0) return health;
-  return { breaker, failing: new Map() };
+  return { breaker, failing: new Map(), countedAt: health.countedAt };
 }
 
 /**
@@ -53,27 +59,28 @@ export function gatewayOnFailure(
   now: number,
   options: BreakerOptions & { authOpenMs: number },
   random: Random,
-  spread: { sessions: number; windowMs: number },
+  spread: { sessions: number; windowMs: number; openMs: number },
+  leaseStartedAt?: number,
 ): GatewayVerdict {
   if (kind === 'proxy_auth') {
     const reason = 'the gateway refused its credentials (407): check the username and password';
-    return { next: { breaker: forceOpen(health.breaker, now, options.authOpenMs, reason), failing: health.failing }, opened: reason };
+    return { next: { ...health, breaker: forceOpen(health.breaker, now, options.authOpenMs, reason) }, opened: reason };
   }
   if (kind === 'proxy_unreachable') {
     const reason = 'the gateway refused connections';
     const breaker = onFailure(health.breaker, now, options, random, reason);
-    return {
-      next: { breaker, failing: health.failing },
-      opened: breaker.state === 'open' && health.breaker.state !== 'open' ? reason : undefined,
-    };
+    return { next: { ...health, breaker }, opened: breaker.state === 'open' && health.breaker.state !== 'open' ? reason : undefined };
   }
   if (!isSpreadFault(kind)) return { next: health, opened: undefined };
+  // A lease that began before the last counted failure was in flight with it: the same stall.
+  if (leaseStartedAt !== undefined && leaseStartedAt < health.countedAt) return { next: health, opened: undefined };
   const failing = new Map([...health.failing].filter(([, at]) => now - at <= spread.windowMs));
   failing.set(session, now);
   if (failing.size < spread.sessions || health.breaker.state === 'open')
-    return { next: { breaker: health.breaker, failing }, opened: undefined };
-  const reason = `${failing.size} sessions failed (${kind}) with no success in between`;
-  const lastClosed: BreakerState = { state: 'closed', since: now, streak: health.breaker.streak, failures: options.failureThreshold - 1 };
-  const breaker = onFailure(lastClosed, now, options, random, reason);
-  return { next: { breaker, failing: new Map() }, opened: reason };
+    return { next: { ...health, failing, countedAt: now }, opened: undefined };
+  const reason = `${failing.size} sessions failed (${kind}) one after another with no success in between`;
+  // Held back for seconds, not the breaker's minutes: timeouts can be the crawler's own doing.
+  const lastClosed: BreakerState = { state: 'closed', since: now, streak: 0, failures: options.failureThreshold - 1 };
+  const held = { ...options, openMs: spread.openMs, maxOpenMs: spread.openMs };
+  return { next: { breaker: onFailure(lastClosed, now, held, random, reason), failing: new Map(), countedAt: now }, opened: reason };
 }

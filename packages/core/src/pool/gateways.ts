@@ -36,6 +36,9 @@ export interface GatewayMetrics {
   lastSuccessAt: number | undefined;
 }
 
+/** How long timeouts across sessions hold a gateway back: seconds (they can be the crawler's own stall). */
+const SPREAD_OPEN_MS = 10_000;
+
 type GatewayRoomOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'gateway' | 'targetHealth'>;
 
 export class Gateways {
@@ -167,7 +170,14 @@ export class Gateways {
    * A session's outcome, seen from its gateway. Returns true when the failure is the gateway's
    * own (refused credentials or connections): then it is not the session's to pay for.
    */
-  outcome(entry: PoolEntry, session: SessionInfo, ok: boolean, kind: FailureKind | undefined, now: number): boolean {
+  outcome(
+    entry: PoolEntry,
+    session: SessionInfo,
+    ok: boolean,
+    kind: FailureKind | undefined,
+    now: number,
+    leaseStartedAt?: number,
+  ): boolean {
     const gateway = session.gateway;
     const before: string = gateway.health.breaker.state;
     if (ok) {
@@ -179,10 +189,21 @@ export class Gateways {
       }
       return false;
     }
-    const verdict = gatewayOnFailure(gateway.health, kind!, session.id, now, this.#options.breaker, this.#options.random, {
+    const spread = {
       sessions: Math.max(3, this.#options.breaker.failureThreshold),
       windowMs: this.#options.targetHealth.windowMs,
-    });
+      openMs: Math.min(this.#options.breaker.openMs, SPREAD_OPEN_MS),
+    };
+    const verdict = gatewayOnFailure(
+      gateway.health,
+      kind!,
+      session.id,
+      now,
+      this.#options.breaker,
+      this.#options.random,
+      spread,
+      leaseStartedAt,
+    );
     gateway.health = verdict.next;
     if (verdict.opened) {
       const b = gateway.health.breaker;

@@ -126,7 +126,8 @@ export class Outcomes {
     const payload: PendingPayload = { kind, status: outcome.status, retryAfterMs: outcome.retryAfterMs };
     let verdict: ChargeVerdict;
     // A session's refused credentials or connection are its gateway's: charged there, not to the exit.
-    const gatewayFault = entry.session !== undefined && blame !== 'none' && this.#gateways.outcome(entry, entry.session, false, kind, now);
+    const gatewayFault =
+      entry.session !== undefined && blame !== 'none' && this.#gateways.outcome(entry, entry.session, false, kind, now, acquiredAt);
     if (gatewayFault) {
       verdict = 'charged';
       this.setBreaker(entry, onRelease(this.advance(entry, now), trial), '');
