@@ -1,7 +1,6 @@
 import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { type Classification, type Proxy, classifyError, classifyResponse } from '@proxy-pool/core';
-import { SocksClient } from 'socks';
+import { type Classification, type Proxy, classifyError, classifyResponse, socksConnect } from '@proxy-pool/core';
 import { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
 import { socksReplyVerdict } from './socks-reply.js';
 
@@ -96,22 +95,6 @@ export async function preflight(
     // A check still connecting when the timeout won: drop its socket when it arrives.
     void check.then(() => socket?.destroy());
   }
-}
-
-/** A TCP connection to `host:port` through a SOCKS4/5 proxy (the `socks` library, as core's health checks). */
-function socksConnect(proxy: Proxy, host: string, port: number, timeoutMs: number): ReturnType<typeof SocksClient.createConnection> {
-  return SocksClient.createConnection({
-    proxy: {
-      host: proxy.host,
-      port: proxy.port,
-      type: proxy.protocol === 'socks4' ? 4 : 5,
-      userId: proxy.username,
-      password: proxy.password,
-    },
-    command: 'connect',
-    destination: { host, port },
-    timeout: timeoutMs,
-  });
 }
 
 /** The header fields of an answer's head, names in lower case. */

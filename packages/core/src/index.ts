@@ -67,3 +67,5 @@ export { type AttemptContext, type ExecuteOptions, type RetryHost, type Task, ex
 export type { ProbeResult } from './healthcheck/health-checker.js';
 export { type ProbeOptions, probe } from './healthcheck/probe.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';
+/** A TCP connection through a SOCKS4/5 proxy: what health checks and the browser kit's pre-flight check share. */
+export { socksConnect } from './healthcheck/socks-connector.js';
