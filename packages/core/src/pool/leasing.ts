@@ -29,7 +29,7 @@ import { CandidateView } from './candidate-view.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
 import type { Gateways } from './gateways.js';
-import { Spacing } from './spacing.js';
+import { Spacing, type TargetStarts } from './spacing.js';
 import { type AvailabilityView, nextAvailableAt, noProxyError } from './unavailable.js';
 import { STICKY_OK, STICKY_WAIT, type StickyState, StickyKeys } from './sticky.js';
 import { type AcquireOptions, MAX_TIMER_MS, NO_TARGET, SCORE_TTL_MS } from './shared.js';
@@ -74,7 +74,7 @@ export class Leasing implements LeaseOwner {
   /** Whether the pool has limits at all: without, a pick never looks at them. */
   readonly #limited: boolean;
   /** The current pick's target's starts (spacing), read once a pick; and the spacing. */
-  #pickStarts: ReadonlyMap<number, number> | undefined;
+  #pickStarts: TargetStarts | undefined;
   readonly #spacingMs: number;
   /** What explaining unavailability reads of the rooms (pool/unavailable.ts). */
   readonly #availability: AvailabilityView;
@@ -94,7 +94,7 @@ export class Leasing implements LeaseOwner {
     this.#isClosed = isClosed;
     this.#maxInFlight = options.limits.maxInFlight;
     if (options.limits.minIntervalMs > 0) {
-      this.#spacing = new Spacing(options.limits.minIntervalMs);
+      this.#spacing = new Spacing(options.limits.minIntervalMs, () => members.entries.length);
       members.watchPositions(this.#spacing);
     }
     this.#limited = this.#spacing !== undefined || Number.isFinite(this.#maxInFlight);
@@ -393,8 +393,8 @@ export class Leasing implements LeaseOwner {
     if (data[row + NEEDS_CHECK] !== 0 || this.#pickExclude !== undefined) return this.isEligible(members.entries[index]!);
     if (this.#limited) {
       if (data[row + IN_FLIGHT]! >= this.#maxInFlight) return false;
-      const last = this.#pickStarts?.get(index);
-      if (last !== undefined && last + this.#spacingMs > this.#pickNow) return false;
+      const starts = this.#pickStarts;
+      if (starts !== undefined && starts.lastAt(index) + this.#spacingMs > this.#pickNow) return false;
     }
     if (this.#pickNow - data[row + SCORED_AT]! > SCORE_TTL_MS) members.rescoreRow(row, this.#pickNow);
     return true;
