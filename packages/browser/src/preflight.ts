@@ -1,8 +1,33 @@
 import { type Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { type Classification, type Proxy, classifyError, classifyResponse, socksConnect } from '@proxy-pool/core';
+import { type Classification, type Proxy, type ProxyPool, classifyError, classifyResponse, socksConnect } from '@proxy-pool/core';
 import { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
 import { socksReplyVerdict } from './socks-reply.js';
+
+/** A proxy that succeeded this recently is trusted without a pre-flight check. */
+export const PREFLIGHT_TRUST_MS = 60_000;
+
+/**
+ * When a pre-flight check is worth a socket: `proxy` has not worked lately — never used,
+ * failing since its last success, or no success for `trustMs`. A gateway's fresh session is
+ * checked only when its gateway has not worked lately: the check would ask the gateway, which
+ * has just worked for its other sessions (an exit's own faults show on its first navigation
+ * as cheaply). The one rule for everything that checks before a navigation (the adapters'
+ * `run()`, the Crawlee bridge's `newUrl`); false for a proxy the pool does not have.
+ */
+export function needsPreflight(pool: ProxyPool, proxy: Proxy | string, trustMs = PREFLIGHT_TRUST_MS): boolean {
+  const m = pool.getMetrics(typeof proxy === 'string' ? proxy : proxy.id); // by id: a Map lookup, no parsing
+  if (!m) return false;
+  const now = pool.options.clock.now();
+  const { lastSuccessAt, lastFailureAt } = m;
+  if (lastSuccessAt === undefined) {
+    if (m.gateway === undefined) return true;
+    const at = pool.gateways.find((g) => g.id === m.gateway)?.lastSuccessAt;
+    return at === undefined || now - at > trustMs;
+  }
+  if (lastFailureAt !== undefined && lastFailureAt >= lastSuccessAt) return true;
+  return now - lastSuccessAt > trustMs;
+}
 
 /** The head of a proxy's answer to CONNECT is small; anything longer is not a proxy talking. */
 const MAX_HEAD_BYTES = 8_192;
