@@ -1,7 +1,6 @@
 import {
   type AcquireOptions,
   type ExecuteOptions,
-  type Lease,
   type ProxyPool,
   type RetryHost,
   type Task,
@@ -65,7 +64,7 @@ function waitingHost(pool: ProxyPool, waiting: WaitOptions): RetryHost {
     get size() {
       return pool.size;
     },
-    tryAcquire: (options): Lease | undefined => (waiting.sticky === undefined ? pool.tryAcquire(options) : undefined),
+    tryAcquire: (options) => (waiting.sticky === undefined ? pool.leaseNow(options) : undefined),
     acquire: (options) => pool.acquire(withWaiting(options, waiting)),
     targetBackoffMs: (target) => pool.targetBackoffMs(target),
     on: (event, listener) => pool.on(event, listener),

@@ -28,7 +28,7 @@ export {
 export { type GetNextProxy, toGetNextProxy } from './get-next-proxy.js';
 export type { Ban, BanOptions } from './health/bans.js';
 export type { BreakerOptions, BreakerState, CircuitState } from './health/breaker.js';
-export type { HealthRecord, HealthStore } from './health/record.js';
+export type { HealthRecord, HealthStore, HealthStoreLink, LimitAnswer, LimitClaim } from './health/record.js';
 export { MemoryHealthStore } from './health/memory-store.js';
 export { type ScoreOptions, type ScoreWeights, healthScore, scoreFactors } from './health/score.js';
 export type { TargetHealthOptions } from './health/target-health.js';

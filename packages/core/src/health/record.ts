@@ -60,4 +60,58 @@ export interface HealthStore {
    * closed breaker (the hot path).
    */
   changed?(proxyId: string, record: HealthRecord, what: 'breaker' | 'bans', target?: string): void;
+
+  /**
+   * Optional: the pool hands the store a link once, when it starts: how the store tells the pool
+   * of what it changed from elsewhere (another worker's opening, a target down fleet-wide).
+   */
+  link?(link: HealthStoreLink): void;
+  /** Optional: a target went down here (`down`), or came back, so that a shared store can pass it on. */
+  targetChanged?(target: string, down: boolean): void;
+  /** Optional: a gateway's own breaker changed here (ids only: a gateway's id holds no password). */
+  gatewayChanged?(gatewayId: string, breaker: BreakerState): void;
+  /**
+   * Optional: fleet-wide limits. `acquire` asks once a lease passed the limits here, and only
+   * when limits apply to the member (`limits`, or a fixed proxy's own `maxInFlight`): one round
+   * trip. A refusal hands the lease back unused and the pool looks again; a store that cannot
+   * answer (Redis down) must say `ok`, so that the limits here still hold.
+   */
+  claim?(claim: LimitClaim): Promise<LimitAnswer>;
+  /** Optional: a claimed lease ended (exactly once per `ok` claim). */
+  release?(claim: LimitClaim): void;
+  /** Optional: the pool is closing: stop the store's own timers and connections (not the client it was given). */
+  close?(): void | Promise<void>;
 }
+
+/** What the pool lets a store do to it. */
+export interface HealthStoreLink {
+  /** The store replaced live records' breakers or bans: waiting `acquire` calls look again. */
+  changed(): void;
+  /** A target is down (or back) elsewhere in the fleet: failures on it here are held blameless (or charged again). */
+  setTargetDown(target: string, down: boolean): void;
+  /** A gateway's own breaker changed elsewhere (unknown ids are ignored). */
+  setGatewayBreaker(gatewayId: string, breaker: BreakerState): void;
+}
+
+/** One lease's claim on a member's fleet-wide limits. */
+export interface LimitClaim {
+  proxyId: string;
+  /** The target's key (`*` when none was named). */
+  target: string;
+  /** Unique within the pool; with the store's worker id, unique fleet-wide. */
+  leaseId: number;
+  /** Leases at once fleet-wide; undefined: no limit. */
+  maxInFlight: number | undefined;
+  /** Spacing of starts for one target fleet-wide; 0: none. */
+  minIntervalMs: number;
+}
+
+export type LimitAnswer =
+  | { ok: true }
+  | {
+      ok: false;
+      /** The limit that refused. */
+      limit: 'maxInFlight' | 'minIntervalMs';
+      /** How long the fleet holds the member back (for `maxInFlight`, a guess: leases elsewhere end when they end). */
+      retryInMs: number;
+    };

@@ -121,6 +121,16 @@ export class TargetHealth<T> {
     return { cameUp, charge };
   }
 
+  /** Another worker found the target down (`down`) or up: returns whether that changed anything here. */
+  setDown(target: string, down: boolean, now: number): boolean {
+    const record = this.#record(target);
+    if ((record.downSince !== undefined) === down) return false;
+    record.downSince = down ? now : undefined;
+    record.failing.clear();
+    if (!down) record.lastSuccessAt = now;
+    return true;
+  }
+
   isDown(target: string): boolean {
     return this.#targets.get(target)?.downSince !== undefined;
   }

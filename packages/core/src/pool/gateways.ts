@@ -15,7 +15,7 @@ import type { MemberSettings } from '../gateway/member-input.js';
 import type { Gateway, SessionInfo } from '../gateway/types.js';
 import { SESSION_ID_PATTERN, gatewayId, randomSessionId, sessionProxy } from '../gateway/template.js';
 import { InvalidOptionError } from '../errors.js';
-import { admits, advance } from '../health/breaker.js';
+import { type BreakerState, admits, advance } from '../health/breaker.js';
 import { type ResolvedGatewayOptions, type ResolvedOptions, resolveGateway, resolveLimits } from '../options.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
@@ -39,7 +39,7 @@ export interface GatewayMetrics {
 /** How long timeouts across sessions hold a gateway back: seconds (they can be the crawler's own stall). */
 const SPREAD_OPEN_MS = 10_000;
 
-type GatewayRoomOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'gateway' | 'targetHealth'>;
+type GatewayRoomOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'gateway' | 'targetHealth' | 'healthStore'>;
 
 export class Gateways {
   readonly #byId = new Map<string, Gateway>();
@@ -79,6 +79,21 @@ export class Gateways {
 
   byId(id: string): Gateway | undefined {
     return this.#byId.get(id);
+  }
+
+  /** Another worker's verdict on a gateway's own breaker (see HealthStoreLink). Returns whether it applied. */
+  setBreaker(id: string, breaker: BreakerState): boolean {
+    const gateway = this.#byId.get(id);
+    if (!gateway || gateway.health.breaker === breaker) return false;
+    const wasOpen = gateway.health.breaker.state !== 'closed';
+    gateway.health = { ...gateway.health, breaker, failing: breaker.state === 'closed' ? new Map() : gateway.health.failing };
+    const now = this.#options.clock.now();
+    if (breaker.state === 'open') this.#log.info({ gateway: id }, 'gateway breaker opened elsewhere in the fleet');
+    else if (breaker.state === 'closed' && wasOpen) {
+      this.#log.info({ gateway: id }, 'gateway breaker closed elsewhere in the fleet');
+      this.#ensureReady(gateway, now);
+    }
+    return true;
   }
 
   /** The gateway an input names: its id, or its template in any accepted form. */
@@ -185,6 +200,7 @@ export class Gateways {
       gateway.health = gatewayOnSuccess(gateway.health, now, this.#options.breaker);
       if (before !== 'closed' && gateway.health.breaker.state === 'closed') {
         this.#log.info({ gateway: gateway.id }, 'gateway breaker closed: the gateway works again');
+        this.#options.healthStore?.gatewayChanged?.(gateway.id, gateway.health.breaker);
         this.#ensureReady(gateway, now);
       }
       return false;
@@ -209,6 +225,7 @@ export class Gateways {
       const b = gateway.health.breaker;
       const until = b.state === 'open' ? b.until : now;
       this.#log.warn({ gateway: gateway.id, reason: verdict.opened, openMs: until - now }, 'gateway breaker opened');
+      this.#options.healthStore?.gatewayChanged?.(gateway.id, b);
       if (this.#emitter.has('gatewayOpen')) this.#emitter.emit('gatewayOpen', { gateway: gateway.id, reason: verdict.opened, until });
     }
     return isGatewayFault(kind!);

@@ -20,7 +20,9 @@ import {
   SCORED_AT,
   USES,
 } from '../health/table.js';
-import { LEASE_ENTRY, LEASE_INDEX, LEASE_REMOVALS, Lease, type LeaseOwner } from '../lease.js';
+import { LEASE_CLAIM, LEASE_ENTRY, LEASE_INDEX, LEASE_REMOVALS, Lease, type LeaseOwner } from '../lease.js';
+import type { LimitClaim } from '../health/record.js';
+import { type ClaimHost, type ClaimingStore, FleetClaims } from './fleet-claims.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Outcome } from '../outcome.js';
 import type { Proxy } from '../proxy.js';
@@ -42,7 +44,7 @@ export interface LeaseHealth {
   release(entry: PoolEntry, trial: boolean): void;
 }
 
-type LeasingOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'maxWaitMs' | 'limits'>;
+type LeasingOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'maxWaitMs' | 'limits' | 'healthStore'>;
 
 /** Which limit held a member back from a pick (see `limits`). */
 export type HeldBy = 'maxInFlight' | 'minIntervalMs';
@@ -78,6 +80,8 @@ export class Leasing implements LeaseOwner {
   readonly #spacingMs: number;
   /** What explaining unavailability reads of the rooms (pool/unavailable.ts). */
   readonly #availability: AvailabilityView;
+  /** Fleet-wide limits, when the health store shares them (see fleet-claims.ts). */
+  readonly #fleet: FleetClaims | undefined;
 
   // The pick context is reused across picks: picking must not allocate per member.
   #pickNow = 0;
@@ -107,6 +111,8 @@ export class Leasing implements LeaseOwner {
       nextStartAt: (key, index) => this.#spacing?.nextStartAt(key, index) ?? Number.NEGATIVE_INFINITY,
       gatewayHold: (entry, now) => (entry.session ? this.#gateways.hold(entry.session, now) : undefined),
     };
+    const store = options.healthStore;
+    this.#fleet = store?.claim ? new FleetClaims(store as ClaimingStore, this.#claimHost()) : undefined;
     this.#view = new CandidateView(members.table, members.proxies);
     this.#pickView = new CandidateView(members.table, members.proxies);
     this.#pick = {
@@ -145,11 +151,38 @@ export class Leasing implements LeaseOwner {
     // The common case stays off the async machinery: one resolved promise, no await.
     const sticky = options.sticky;
     const lease = this.tryLease(target, exclude, sticky);
-    if (lease) return Promise.resolve(lease);
+    if (lease) return this.#fleet === undefined ? Promise.resolve(lease) : this.#fleet.claimed(lease, target, exclude, options);
     const error = this.noProxyError(target, exclude);
     onExhausted(error);
     if (options.wait === false) return Promise.reject(error);
-    return this.#waitForLease(target, exclude, options);
+    const waited = this.#waitForLease(target, exclude, options);
+    return this.#fleet === undefined ? waited : waited.then((next) => this.#fleet!.claimed(next, target, exclude, options));
+  }
+
+  /**
+   * `tryLease`, with the fleet's claim when the store shares limits (then a promise: one
+   * round trip): what the retry loop's non-waiting picks use.
+   */
+  leaseNow(
+    target: string | undefined,
+    exclude: ReadonlySet<string> | undefined,
+    sticky?: string,
+  ): Lease | undefined | Promise<Lease | undefined> {
+    const lease = this.tryLease(target, exclude, sticky);
+    return lease === undefined || this.#fleet === undefined ? lease : this.#fleet.claimedNow(lease, target, exclude, sticky);
+  }
+
+  /** What the fleet's claims need of leasing (see fleet-claims.ts). */
+  #claimHost(): ClaimHost {
+    return {
+      now: () => this.#options.clock.now(),
+      maxWaitMs: this.#options.maxWaitMs,
+      isClosed: this.#isClosed,
+      tryLease: (target, exclude, sticky) => this.tryLease(target, exclude, sticky),
+      waitForLease: (target, exclude, options) => this.#waitForLease(target, exclude, options),
+      waitForChange: (ms, signal) => this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, ms)), signal),
+      limits: { table: this.#members.table, maxInFlight: this.#maxInFlight, spacing: this.#spacing },
+    };
   }
 
   /** The seed's synchronous pick: counts a use, takes no lease. */
@@ -272,6 +305,8 @@ export class Leasing implements LeaseOwner {
     const entry = lease[LEASE_ENTRY] as PoolEntry;
     const members = this.#members;
     let index = lease[LEASE_INDEX];
+    // The fleet's count ends with the lease, whatever happened to the member meanwhile.
+    if (lease[LEASE_CLAIM] !== undefined) this.#fleet?.release(lease[LEASE_CLAIM] as LimitClaim);
     // No member removed since the lease began (the usual case): its member is still at that
     // index, known without reading per-member memory (checking entries[index] instead cost a
     // fifth of the pick-and-report benchmark's time at 100,000 proxies). Otherwise it may have

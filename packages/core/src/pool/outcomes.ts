@@ -139,6 +139,7 @@ export class Outcomes {
       if (judged.wentDown) {
         this.#log.warn({ target: key, proxy: entry.id, kind }, 'target is failing through several proxies: holding them blameless');
         if (this.#emitter.has('targetDown')) this.#emitter.emit('targetDown', { target: key, at: now });
+        options.healthStore?.targetChanged?.(key, true);
       }
     } else {
       verdict = 'charged';
@@ -157,12 +158,24 @@ export class Outcomes {
     }
   }
 
+  /** Another worker found a target down or up (see HealthStoreLink): the same verdict here, announced the same way. */
+  setTargetDown(key: string, down: boolean): void {
+    if (!this.#options.targetHealth.enabled) return;
+    const now = this.#options.clock.now();
+    if (!this.#targets.setDown(key, down, now)) return;
+    this.#log.info({ target: key }, down ? 'target is down elsewhere in the fleet' : 'target is up again elsewhere in the fleet');
+    const event = down ? 'targetDown' : 'targetUp';
+    if (this.#emitter.has(event)) this.#emitter.emit(event, { target: key, at: now });
+    if (!down) this.#wake();
+  }
+
   /** A success proves the target up: other members' failures held pending on it are theirs. */
   #provenUp(key: string, entry: PoolEntry, now: number): void {
     const { cameUp, charge } = this.#targets.onSuccess(key, entry, now);
     if (cameUp) {
       this.#log.info({ target: key }, 'target is up again');
       if (this.#emitter.has('targetUp')) this.#emitter.emit('targetUp', { target: key, at: now });
+      this.#options.healthStore?.targetChanged?.(key, false);
     }
     for (const pending of charge) {
       const other = this.#members.byId(pending.proxyId);

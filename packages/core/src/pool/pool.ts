@@ -18,7 +18,7 @@ import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, r
 import { type Outcome, checkOutcome } from '../outcome.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
-import { type ExecuteOptions, type Task, executeWithRetry } from '../retry/execute.js';
+import { type ExecuteOptions, type RetryHost, type Task, executeWithRetry } from '../retry/execute.js';
 import { createRotation, isBuiltInRotation } from '../rotation/index.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
 import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js';
@@ -57,6 +57,8 @@ export class ProxyPool {
   readonly #closers: Array<() => void | Promise<void>> = [];
   #checker: HealthChecker | undefined;
   #closed = false;
+  /** What the retry loop leases through: the pool, with picks that claim fleet-wide limits. */
+  readonly #retryHost: RetryHost;
 
   constructor(options: ProxyPoolOptions = {}) {
     this.options = resolveOptions(options);
@@ -91,6 +93,14 @@ export class ProxyPool {
     this.#leasing.onStickyMoved((key, from, to, reason) => {
       this.#log.info({ sticky: key, from: from?.id, to: to.id, reason }, 'sticky key moved');
       if (this.#emitter.has('stickyMoved')) this.#emitter.emit('stickyMoved', { key, from: from?.proxy, to: to.proxy, reason });
+    });
+    this.#retryHost = retryHostOf(this);
+    opts.healthStore?.link?.({
+      changed: () => leasing.wake(),
+      setTargetDown: (target, down) => this.#outcomes.setTargetDown(target, down),
+      setGatewayBreaker: (id, breaker) => {
+        if (this.#gateways.setBreaker(id, breaker)) leasing.wake();
+      },
     });
     // An empty list given on purpose is almost always a bug (an unset variable, an empty file):
     // it throws. A pool meant to be filled later leaves `proxies` out.
@@ -228,6 +238,15 @@ export class ProxyPool {
     return lease;
   }
 
+  /**
+   * @internal — `tryAcquire` that also claims fleet-wide limits when the health store shares
+   * them (then a promise: one round trip). The retry loop and the adapters pick through it.
+   */
+  leaseNow(options: PickOptions = {}): Lease | undefined | Promise<Lease | undefined> {
+    if (this.#closed) return undefined;
+    return this.#leasing.leaseNow(targetKey(options.target), idSet(options.exclude), options.sticky);
+  }
+
   /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
   tryAcquire(options: PickOptions = {}): Lease | undefined {
     this.#assertOpen();
@@ -260,7 +279,7 @@ export class ProxyPool {
    */
   executeWithRetry<T>(task: Task<T>, options: ExecuteOptions = {}): Promise<T> {
     this.#assertOpen();
-    return executeWithRetry(this, task, options);
+    return executeWithRetry(this.#retryHost, task, options);
   }
 
   /**
@@ -434,6 +453,8 @@ export class ProxyPool {
     this.#leasing.wake();
     this.#members.detachAll();
     await Promise.all(this.#closers.map((close) => close()));
+    // The store's own timers and connections (a shared store's subscriber), never the client it was given.
+    await this.options.healthStore?.close?.();
     this.#events.clear();
   }
 
@@ -454,4 +475,20 @@ export class ProxyPool {
   entries(): readonly PoolEntry[] {
     return this.#members.entries;
   }
+}
+
+/** The pool as the retry loop sees it: its own methods, with non-waiting picks that claim fleet-wide limits. */
+function retryHostOf(pool: ProxyPool): RetryHost {
+  return {
+    get options() {
+      return pool.options;
+    },
+    get size() {
+      return pool.size;
+    },
+    tryAcquire: (options) => pool.leaseNow(options),
+    acquire: (options) => pool.acquire(options),
+    targetBackoffMs: (target) => pool.targetBackoffMs(target),
+    on: (event, listener) => pool.on(event, listener),
+  };
 }

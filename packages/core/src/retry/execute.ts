@@ -56,7 +56,11 @@ export interface RetryHost {
     readonly maxWaitMs: number;
   };
   readonly size: number;
-  tryAcquire(options: { target?: string | URL | undefined; exclude?: Iterable<string> | undefined }): Lease | undefined;
+  /** A lease now, or undefined (a promise when the pool asks a fleet store about limits first). */
+  tryAcquire(options: {
+    target?: string | URL | undefined;
+    exclude?: Iterable<string> | undefined;
+  }): Lease | undefined | Promise<Lease | undefined>;
   acquire(options: { target?: string | URL | undefined; signal?: AbortSignal | undefined; maxWaitMs?: number | undefined }): Promise<Lease>;
   targetBackoffMs(target: string | URL | undefined): number;
   on(event: 'targetUp', listener: PoolEvents['targetUp']): () => void;
@@ -210,9 +214,9 @@ async function acquireUntried(
   signal: AbortSignal | undefined,
   deadline: number,
 ): Promise<Lease> {
-  const fresh = pool.tryAcquire({ target, exclude: tried });
+  const fresh = await pool.tryAcquire({ target, exclude: tried });
   if (fresh) return fresh;
-  const any = pool.tryAcquire({ target });
+  const any = await pool.tryAcquire({ target });
   if (any) return any;
   const maxWaitMs = Math.min(pool.options.maxWaitMs, deadline - pool.options.clock.now());
   return pool.acquire({ target, signal, maxWaitMs: Math.max(0, maxWaitMs) });
