@@ -90,3 +90,19 @@ export interface PoolSnapshot {
   downTargets: string[];
   proxies: ProxyMetrics[];
 }
+
+/** The pool's totals over its proxies' metrics. */
+export function totalsOf(proxies: readonly ProxyMetrics[]): PoolSnapshot['totals'] {
+  const totals = { requests: 0, successes: 0, failures: 0, inFlight: 0, closed: 0, open: 0, halfOpen: 0, banned: 0 };
+  for (const m of proxies) {
+    totals.requests += m.totalRequests;
+    totals.successes += m.successfulRequests;
+    totals.failures += m.failedRequests;
+    totals.inFlight += m.inFlight;
+    if (m.circuitState === 'closed') totals.closed++;
+    else if (m.circuitState === 'open') totals.open++;
+    else totals.halfOpen++;
+    if (m.bannedOn.length > 0) totals.banned++;
+  }
+  return totals;
+}

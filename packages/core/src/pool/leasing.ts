@@ -1,11 +1,11 @@
 /**
- * Leasing: who gets which member, and who waits. It owns the pick (the strategy asked through
- * one reused context, eligibility answered from the rows), the lease's start and end (in
- * flight, uses, half-open trial slots), and `acquire`'s wait for a member to become usable,
- * woken by any change that may free one. What an outcome does to health is Outcomes' job:
- * a lease's end hands its outcome there.
+ * Leasing: who gets which member. It owns the pick (the strategy asked through one reused
+ * context, eligibility answered from the rows), the lease's start and end (in flight, uses,
+ * half-open trial slots), the limits and sticky keys; `acquire`'s wait is waiting.ts', the
+ * fleet's claims fleet-claims.ts'. What an outcome does to health is Outcomes' job: a lease's
+ * end hands its outcome there.
  */
-import { type NoProxyAvailableError, PoolClosedError, ProxyPoolError } from '../errors.js';
+import { type NoProxyAvailableError, ProxyPoolError } from '../errors.js';
 import { isBanned } from '../health/bans.js';
 import { type BreakerState, admits, onLease } from '../health/breaker.js';
 import {
@@ -33,8 +33,9 @@ import type { Members } from './members.js';
 import type { Gateways } from './gateways.js';
 import { Spacing, type TargetStarts } from './spacing.js';
 import { type AvailabilityView, nextAvailableAt, noProxyError } from './unavailable.js';
+import { Waiting } from './waiting.js';
 import { STICKY_OK, STICKY_WAIT, type StickyState, StickyKeys } from './sticky.js';
-import { type AcquireOptions, MAX_TIMER_MS, NO_TARGET, SCORE_TTL_MS } from './shared.js';
+import { type AcquireOptions, NO_TARGET, SCORE_TTL_MS } from './shared.js';
 
 /** What leasing needs of Outcomes: breakers with time applied, and where a lease's outcome goes. */
 export interface LeaseHealth {
@@ -67,7 +68,7 @@ export class Leasing implements LeaseOwner {
   readonly #view: CandidateView;
   /** What `PickContext.viewAt` points (apart from #view, so that a hook never moves a pick's view). */
   readonly #pickView: CandidateView;
-  readonly #waiters = new Set<() => void>();
+  readonly #waiting: Waiting;
   #nextLeaseId = 1;
   /** The pool's `limits.maxInFlight` (Infinity: none). */
   readonly #maxInFlight: number;
@@ -111,6 +112,14 @@ export class Leasing implements LeaseOwner {
       nextStartAt: (key, index) => this.#spacing?.nextStartAt(key, index) ?? Number.NEGATIVE_INFINITY,
       gatewayHold: (entry, now) => (entry.session ? this.#gateways.hold(entry.session, now) : undefined),
     };
+    this.#waiting = new Waiting({
+      clock: options.clock,
+      maxWaitMs: options.maxWaitMs,
+      isClosed,
+      tryLease: (target, exclude, sticky) => this.tryLease(target, exclude, sticky),
+      nextAvailableAt: (target, exclude, now) => nextAvailableAt(this.#availability, target, exclude, now),
+      noProxyError: (target, exclude, prefix) => this.noProxyError(target, exclude, prefix),
+    });
     const store = options.healthStore;
     this.#fleet = store?.claim ? new FleetClaims(store as ClaimingStore, this.#claimHost()) : undefined;
     this.#view = new CandidateView(members.table, members.proxies);
@@ -155,7 +164,7 @@ export class Leasing implements LeaseOwner {
     const error = this.noProxyError(target, exclude);
     onExhausted(error);
     if (options.wait === false) return Promise.reject(error);
-    const waited = this.#waitForLease(target, exclude, options);
+    const waited = this.#waiting.forLease(target, exclude, options);
     return this.#fleet === undefined ? waited : waited.then((next) => this.#fleet!.claimed(next, target, exclude, options));
   }
 
@@ -179,8 +188,8 @@ export class Leasing implements LeaseOwner {
       maxWaitMs: this.#options.maxWaitMs,
       isClosed: this.#isClosed,
       tryLease: (target, exclude, sticky) => this.tryLease(target, exclude, sticky),
-      waitForLease: (target, exclude, options) => this.#waitForLease(target, exclude, options),
-      waitForChange: (ms, signal) => this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, ms)), signal),
+      waitForLease: (target, exclude, options) => this.#waiting.forLease(target, exclude, options),
+      waitForChange: (ms, signal) => this.#waiting.forChange(ms, signal),
       limits: { table: this.#members.table, maxInFlight: this.#maxInFlight, spacing: this.#spacing },
     };
   }
@@ -328,14 +337,13 @@ export class Leasing implements LeaseOwner {
     // may have removed members meanwhile: then the index is found again, or the member is gone.)
     if (members.removals === removals) this.#updatedAt(index, entry);
     else if (!entry.removed) this.#strategy.onUpdated?.(entry);
-    if (this.#waiters.size > 0) this.wake();
+    if (this.#waiting.size > 0) this.#waiting.wake();
     return true;
   }
 
   /** Something changed that may let a waiting `acquire` through: they all look again. */
   wake(): void {
-    if (this.#waiters.size === 0) return;
-    for (const wake of [...this.#waiters]) wake();
+    this.#waiting.wake();
   }
 
   /** Whether a member can be leased now, for the current pick's target. */
@@ -458,38 +466,6 @@ export class Leasing implements LeaseOwner {
       maxInFlight: Number.isFinite(max) ? max : undefined,
       nextStartAt: this.#spacing && !entry.removed ? this.#spacing.aheadOf(entry.index, now) : {},
     };
-  }
-
-  async #waitForLease(target: string | undefined, exclude: ReadonlySet<string> | undefined, options: AcquireOptions): Promise<Lease> {
-    const { clock } = this.#options;
-    const maxWaitMs = options.maxWaitMs ?? this.#options.maxWaitMs;
-    const deadline = clock.now() + maxWaitMs;
-    for (;;) {
-      const now = clock.now();
-      const next = nextAvailableAt(this.#availability, target, exclude, now);
-      if (now >= deadline) throw this.noProxyError(target, exclude, `waited ${Math.round(maxWaitMs)} ms; `);
-      // Sleep until the earliest member is due (at least 1 ms: never spin), or until something changes.
-      const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY);
-      await this.#waitForChange(Math.min(MAX_TIMER_MS, Math.max(1, until - now)), options.signal);
-      if (this.#isClosed()) throw new PoolClosedError('the pool is closed');
-      const lease = this.tryLease(target, exclude, options.sticky);
-      if (lease) return lease;
-    }
-  }
-
-  async #waitForChange(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    signal?.throwIfAborted();
-    const woken = new AbortController();
-    const wake = () => woken.abort();
-    this.#waiters.add(wake);
-    try {
-      await this.#options.clock.sleep(ms, signal ? AbortSignal.any([signal, woken.signal]) : woken.signal);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (!woken.signal.aborted) throw error;
-    } finally {
-      this.#waiters.delete(wake);
-    }
   }
 
   /** Why nothing is usable now, and when something will be (see pool/unavailable.ts). */

@@ -13,12 +13,13 @@ import { TypedEvents } from '../events.js';
 import { TargetHealth } from '../health/target-health.js';
 import type { HealthChecker, ProbeResult } from '../healthcheck/health-checker.js';
 import type { Lease } from '../lease.js';
-import { type PoolSnapshot, type ProxyMetrics, metricsOf } from '../metrics.js';
+import { type PoolSnapshot, type ProxyMetrics, metricsOf, totalsOf } from '../metrics.js';
 import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveLimits, resolveOptions } from '../options.js';
 import { type Outcome, checkOutcome } from '../outcome.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import { type ExecuteOptions, type RetryHost, type Task, executeWithRetry } from '../retry/execute.js';
+import { retryHostOf } from './retry-host.js';
 import { createRotation, isBuiltInRotation } from '../rotation/index.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
 import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js';
@@ -411,18 +412,7 @@ export class ProxyPool {
       this.#members.rescore(entry, now);
       return metricsOf(entry, now, this.#leasing.limitsOf(entry, now));
     });
-    const totals = { requests: 0, successes: 0, failures: 0, inFlight: 0, closed: 0, open: 0, halfOpen: 0, banned: 0 };
-    for (const m of proxies) {
-      totals.requests += m.totalRequests;
-      totals.successes += m.successfulRequests;
-      totals.failures += m.failedRequests;
-      totals.inFlight += m.inFlight;
-      if (m.circuitState === 'closed') totals.closed++;
-      else if (m.circuitState === 'open') totals.open++;
-      else totals.halfOpen++;
-      if (m.bannedOn.length > 0) totals.banned++;
-    }
-    return { at: now, size: proxies.length, totals, downTargets: this.#targets.downTargets(), proxies };
+    return { at: now, size: proxies.length, totals: totalsOf(proxies), downTargets: this.#targets.downTargets(), proxies };
   }
 
   /** Whether a target is failing through every proxy right now. */
@@ -475,20 +465,4 @@ export class ProxyPool {
   entries(): readonly PoolEntry[] {
     return this.#members.entries;
   }
-}
-
-/** The pool as the retry loop sees it: its own methods, with non-waiting picks that claim fleet-wide limits. */
-function retryHostOf(pool: ProxyPool): RetryHost {
-  return {
-    get options() {
-      return pool.options;
-    },
-    get size() {
-      return pool.size;
-    },
-    tryAcquire: (options) => pool.leaseNow(options),
-    acquire: (options) => pool.acquire(options),
-    targetBackoffMs: (target) => pool.targetBackoffMs(target),
-    on: (event, listener) => pool.on(event, listener),
-  };
 }
