@@ -1,6 +1,7 @@
 /**
- * The demo: a farm of 20 local proxies (a third of them bad in different ways), a few
- * hundred local pages, real Chromium, and the pool learning which proxies to avoid.
+ * The demo: a farm of 20 local proxies (a third of them bad in different ways) and a rotating
+ * gateway (one host:port, an exit per session token, some exits banned or dead), a few
+ * hundred local pages, real Chromium, and the pool learning which proxies and sessions to avoid.
  *
  *   npm run demo        (from the repository root: installs what it needs first)
  */
@@ -37,10 +38,20 @@ const MIX: ProxySpec[] = [
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const farm = await ProxyFarm.start({ proxies: MIX });
+  // The gateway's exits: most good, some banned by the shop, some dead (a 502 "session failed").
+  const farm = await ProxyFarm.start({
+    proxies: MIX,
+    gateways: [{ name: 'gateway', mix: { good: 6, banned: 1, dead: 1 }, bannedOn: ['shop.test'], seed: 5 }],
+  });
   const names = new Map(farm.proxies.map((p) => [p.id, p.name]));
-  const nameOf = (id: string) => names.get(id) ?? id;
-  const pool = new ProxyPool({ proxies: farm.urls, retry: { retries: 4, minDelayMs: 200, maxDelayMs: 2_000 } });
+  // A gateway's sessions are members `<gateway id>#<session>`: named after the gateway here.
+  const nameOf = (id: string) => names.get(id) ?? (id.includes('#') ? `gateway#${id.split('#')[1]}` : id);
+  const gatewayUrl = farm.gateways[0]!.url(); // `http://customer-acme-sessid-{session}:secret@…`
+  const pool = new ProxyPool({
+    proxies: [...farm.urls, gatewayUrl],
+    gateway: { sessions: 3 },
+    retry: { retries: 4, minDelayMs: 200, maxDelayMs: 2_000 },
+  });
   const events: string[] = [];
   const note = (line: string) => {
     events.push(`${dim(new Date().toISOString().slice(11, 19))} ${line}`);
@@ -50,7 +61,10 @@ async function main(): Promise<void> {
   pool.on('breakerClose', (e) => note(`${green('breaker closed')} ${nameOf(e.proxy.id)}`));
   pool.on('banned', (e) => note(`${yellow('banned')}        ${nameOf(e.proxy.id)} on ${e.target.split(':')[0]}`));
   pool.on('proxyAdded', (e) => note(`${green('added')}         ${nameOf(e.proxy.id)}`));
-  pool.on('proxyRemoved', (e) => note(`${yellow('removed')}       ${nameOf(e.proxy.id)}`));
+  pool.on('proxyRemoved', (e) => {
+    if (!e.proxy.id.includes('#')) note(`${yellow('removed')}       ${nameOf(e.proxy.id)}`);
+  });
+  pool.on('sessionRetired', (e) => note(`${yellow('session retired')} ${nameOf(e.proxy.id)}: ${e.reason}`));
 
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   // A context per proxy is kept between pages that went well: a navigation in an open context costs a fraction of a new one.
@@ -63,7 +77,7 @@ async function main(): Promise<void> {
   let changed = false;
   const render = () =>
     draw([
-      bold(`proxy-pool demo: ${PAGES} pages through ${pool.size} local proxies, ${CONCURRENCY} at a time`),
+      bold(`proxy-pool demo: ${PAGES} pages through ${farm.proxies.length} local proxies and a rotating gateway, ${CONCURRENCY} at a time`),
       `${bar(fetched + failed, PAGES)}  ${green(`${fetched} fetched`)}  ${failed ? red(`${failed} failed`) : '0 failed'}  ${(attempts / Math.max(1, fetched + failed)).toFixed(2)} attempts/page  ${((Date.now() - started) / 1000).toFixed(0)} s`,
       '',
       ...table(pool.snapshot(), nameOf),
@@ -127,6 +141,13 @@ async function main(): Promise<void> {
   console.log(`  time:              ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log('  proxies the pool learned to avoid, and why:');
   for (const line of avoided) console.log(line);
+  const [gateway] = pool.gateways;
+  if (gateway) {
+    const stats = farm.gateways[0]!.stats();
+    console.log(
+      `  the gateway:       ${gateway.minted} sessions minted, ${gateway.retired} retired (banned or dead exits), ${stats.byExit.good} of its ${stats.requests} requests through good exits`,
+    );
+  }
 
   await pooled.close();
   await browser.close();

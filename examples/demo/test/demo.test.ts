@@ -10,4 +10,5 @@ it('crawls through the bad farm, changes the pool halfway, and sums up what it l
   expect(out).toMatch(/added\s+fresh-1/);
   expect(out).toMatch(/removed\s+good-1/);
   expect(out).toMatch(/proxies the pool learned to avoid, and why:/);
+  expect(out).toMatch(/the gateway:\s+\d+ sessions minted/);
 });
