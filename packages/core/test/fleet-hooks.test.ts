@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type BreakerState,
@@ -191,6 +192,67 @@ describe('fleet-wide limits (the pool asks its store once a lease passed its own
     pool.remove(lease.proxy);
     lease.success();
     expect(fleet.releases).toBe(1);
+  });
+});
+
+describe('fleet-wide limits hold under any interleaving of workers, leases, removals and time (property)', () => {
+  it('never more than maxInFlight leases of a proxy across the fleet, never two starts for one target closer than minIntervalMs', async () => {
+    const targets = [SHOP, 'https://news.example/', undefined];
+    const op = fc.oneof(
+      fc.record({ type: fc.constant('acquire' as const), worker: fc.nat(2), target: fc.nat(2), wait: fc.boolean() }),
+      fc.record({ type: fc.constant('end' as const), which: fc.nat() }),
+      fc.record({ type: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+      fc.record({ type: fc.constant('remove' as const), worker: fc.nat(2), which: fc.nat() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 0, max: 1_000 }),
+        fc.array(op, { maxLength: 60 }),
+        async (maxInFlight, minIntervalMs, ops) => {
+          const { clock, fleet, pools } = workers(3, {
+            proxies: proxyList(3),
+            limits: minIntervalMs > 0 ? { maxInFlight, minIntervalMs } : { maxInFlight },
+            targetHealth: false,
+          });
+          const open: Array<{ proxy: string; end: () => void }> = [];
+          const starts = new Map<string, number>();
+          const onLease = (lease: { proxy: { id: string }; target: string | undefined; success: () => boolean }) => {
+            const key = `${lease.proxy.id} ${lease.target ?? '*'}`;
+            const last = starts.get(key);
+            if (minIntervalMs > 0 && last !== undefined) expect(clock.now() - last).toBeGreaterThanOrEqual(minIntervalMs);
+            starts.set(key, clock.now());
+            open.push({ proxy: lease.proxy.id, end: () => lease.success() });
+            expect(open.filter((l) => l.proxy === lease.proxy.id).length).toBeLessThanOrEqual(maxInFlight);
+          };
+          const waits: Promise<unknown>[] = [];
+          for (const o of ops) {
+            if (o.type === 'acquire') {
+              const pool = pools[o.worker]!.pool;
+              const leased = pool.acquire({ target: targets[o.target], wait: o.wait ? undefined : false, maxWaitMs: 2_000 });
+              const settled = leased.then(onLease, () => {});
+              if (o.wait) waits.push(settled);
+              else await settled;
+            } else if (o.type === 'end' && open.length > 0) open.splice(o.which % open.length, 1)[0]!.end();
+            else if (o.type === 'advance') await clock.advance(o.ms);
+            else if (o.type === 'remove') {
+              const pool = pools[o.worker]!.pool;
+              if (pool.size > 1) pool.remove(pool.proxies[o.which % pool.size]!);
+            }
+          }
+          // Every waiting acquire ends within its maxWaitMs: end what is open, let time pass (bounded).
+          for (let i = 0; i < 30; i++) {
+            while (open.length > 0) open.pop()!.end();
+            await clock.advance(100);
+          }
+          await Promise.all(waits);
+          while (open.length > 0) open.pop()!.end();
+          expect(fleet.releases).toBe(fleet.grants);
+          for (const { pool } of pools) await pool.close();
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
