@@ -12,7 +12,7 @@ export {
   PooledBrowserBase,
   type PooledBrowserBaseOptions,
 } from './pooled-browser-base.js';
-export { PREFLIGHT_TRUST_MS, needsPreflight, preflight } from './preflight.js';
+export { needsPreflight, preflight } from './preflight.js';
 export { type ProxyRoute, RelayManager, SocksRelay, classifyRelayStatus, classifyUpstreamFailure, needsRelay } from './relay/index.js';
 export { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
 export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './response-like.js';
