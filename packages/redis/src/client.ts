@@ -1,7 +1,8 @@
 /**
  * The few commands the store needs of a client, in node-redis's shape (v5 and later). A node-redis
- * client (`createClient()`) fits as it is. Create it with `disableOfflineQueue: true`: the store
- * never sends while the client is not ready, but your own commands should not queue either.
+ * client (`createClient()`) fits as it is; an ioredis client is wrapped (see ioredis.ts). Create
+ * either without an offline queue: the store never sends while the client is not ready, but your
+ * own commands should not queue either.
  */
 // biome-ignore lint/suspicious/noExplicitAny: node-redis types its listeners' arguments as any[] (a narrower type would not accept its client)
 type Listener = (...args: any[]) => void;

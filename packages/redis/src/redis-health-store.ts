@@ -4,11 +4,18 @@ import { systemClock } from '@proxy-pool/core';
 import type { Ban } from '@proxy-pool/core';
 import { type Logger, pino } from 'pino';
 import type { RedisClientLike, RedisSubscriberLike } from './client.js';
+import { Connection, type Reply } from './connection.js';
+import { FleetScores } from './fleet-scores.js';
+import { type IoredisLike, fromIoredis, isIoredis } from './ioredis.js';
+import type { LocalFaultGuardOptions } from './local-fault-guard.js';
 import { SCRIPTS, type Script } from './scripts.js';
 
 export interface RedisHealthStoreOptions {
-  /** A connected node-redis client (`createClient({ url, disableOfflineQueue: true })`). */
-  client: RedisClientLike;
+  /**
+   * A node-redis client (`createClient({ url, disableOfflineQueue: true })`, connected), or an
+   * ioredis one (`new Redis(url, { enableOfflineQueue: false })`): the store tells them apart.
+   */
+  client: RedisClientLike | IoredisLike;
   /** Pools with the same namespace share what they learn. Keys sit under the `{namespace}` hash tag. */
   namespace: string;
   /** Where store errors go (once per outage). @default silent */
@@ -27,16 +34,28 @@ export interface RedisHealthStoreOptions {
   retainMs?: number;
   /** This worker's name in trial tokens and messages (no secret). @default a random UUID */
   workerId?: string;
+  /**
+   * The pools' `score.halfLifeMs`: shared success and failure counts decay at this rate. Set it
+   * when you change the pools' (every worker alike). @default 600_000
+   */
+  scoreHalfLifeMs?: number;
+  /**
+   * Keeps a worker's breaker openings local while most of its proxies fail here and other workers
+   * succeed (its own network is broken, not the proxies). `false` turns it off. @default { fraction: 0.25, minProxies: 3 }
+   */
+  localFaultGuard?: LocalFaultGuardOptions | false;
 }
 
-/** What the store applied to a live record, and why (`remote`: a message; `resync`; `trial`: a lost trial race; `write`: the fleet's answer to this worker's own write). */
+/**
+ * What the store applied to a live record, and why (`remote`: a message; `resync`; `trial`: a
+ * lost trial race; `write`: the fleet's answer to this worker's own write). `scores`: the other
+ * workers' score inputs were merged into the record (on a resync).
+ */
 export interface StoreChange {
   proxyId: string;
-  what: 'breaker' | 'bans';
+  what: 'breaker' | 'bans' | 'scores';
   source: 'remote' | 'resync' | 'trial' | 'write';
 }
-
-type Reply = Array<string | number | Reply>;
 
 interface Message {
   w: string;
@@ -53,7 +72,7 @@ interface Message {
   a?: number;
 }
 
-const NEVER_NEGATIVE = (n: number) => (n > 0 ? n : 0);
+const NEVER_NEGATIVE = (n: number) => Math.max(0, n);
 
 /**
  * A `HealthStore` shared by every pool with the same namespace, on Redis. Picks never wait on it:
@@ -77,13 +96,14 @@ export class RedisHealthStore implements HealthStore {
   readonly namespace: string;
   readonly workerId: string;
   readonly #client: RedisClientLike;
+  readonly #redis: Connection;
+  readonly #scores: FleetScores;
   readonly #sub: RedisSubscriberLike;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #channel: string;
   readonly #changes: string;
-  readonly #timeoutMs: number;
   readonly #trialTtlMs: number;
   readonly #trialLeadMs: number;
   readonly #retainMs: number;
@@ -98,30 +118,32 @@ export class RedisHealthStore implements HealthStore {
   readonly #resyncTimer: NodeJS.Timeout;
   /** Server time of the last resync (the change log is read from a little before it). */
   #syncedAt = -1;
-  #down = false;
   #closed = false;
   #applying = false;
-  /** Round trips sent (for measurements). */
-  roundTrips = 0;
+  #recovering = false;
+  #recoverAgain = false;
+  #resyncs = 0;
   /** Resolves when the subscriber listens (never rejects). */
   readonly ready: Promise<void>;
   readonly #onReady = () => {
+    // A Redis that restarted has forgotten every worker's score inputs: push them all again.
+    this.#scores.reconnected();
     void this.#recover();
   };
-  readonly #onError = (error: unknown) => this.#failed(error);
+  readonly #onError = (error: unknown) => this.#redis.failed(error);
 
   constructor(options: RedisHealthStoreOptions) {
     if (!options || typeof options !== 'object' || !options.client)
-      throw new TypeError('Expected a `client` option (a node-redis client).');
+      throw new TypeError('Expected a `client` option (a node-redis or ioredis client).');
     if (typeof options.namespace !== 'string' || !/^[\w.:-]{1,100}$/.test(options.namespace)) {
       throw new TypeError('Expected `namespace` to be 1–100 letters, digits, `_`, `-`, `.` or `:`.');
     }
     this.namespace = options.namespace;
     this.workerId = options.workerId ?? randomUUID();
-    this.#client = options.client;
+    this.#client = isIoredis(options.client) ? fromIoredis(options.client) : options.client;
     this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'proxy-pool-redis', namespace: this.namespace });
     this.#clock = options.clock ?? systemClock;
-    this.#timeoutMs = positive(options.commandTimeoutMs, 1_000, 'commandTimeoutMs');
+    this.#redis = new Connection(this.#client, this.#log, positive(options.commandTimeoutMs, 1_000, 'commandTimeoutMs'));
     this.#trialTtlMs = positive(options.trialTtlMs, 30_000, 'trialTtlMs');
     this.#trialLeadMs = positive(options.trialLeadMs, 250, 'trialLeadMs');
     this.#retainMs = positive(options.retainMs, 3_600_000, 'retainMs');
@@ -129,6 +151,20 @@ export class RedisHealthStore implements HealthStore {
     this.#prefix = `proxy-pool:{${this.namespace}}:`;
     this.#channel = `${this.#prefix}events`;
     this.#changes = `${this.#prefix}changes`;
+    this.#scores = new FleetScores({
+      connection: this.#redis,
+      live: this.#live,
+      clock: this.#clock,
+      log: this.#log,
+      prefix: this.#prefix,
+      workerId: this.workerId,
+      halfLifeMs: positive(options.scoreHalfLifeMs, 600_000, 'scoreHalfLifeMs'),
+      retainMs: this.#retainMs,
+      reportTtlMs: Math.max(3 * resyncMs, 10_000),
+      guard: options.localFaultGuard ?? {},
+      merged: (id) => this.#announce({ proxyId: id, what: 'scores', source: 'resync' }),
+      share: (id, record) => void this.#writeBreaker(id, record),
+    });
     this.#client.on('ready', this.#onReady);
     this.#client.on('error', this.#onError);
     this.#sub = this.#client.duplicate();
@@ -140,7 +176,7 @@ export class RedisHealthStore implements HealthStore {
       .then(() => this.#sub.subscribe(this.#channel, (message) => this.#onMessage(message)))
       .then(
         () => undefined,
-        (error: unknown) => this.#failed(error),
+        (error: unknown) => this.#redis.failed(error),
       );
     this.#resyncTimer = setInterval(() => void this.#recover(), resyncMs);
     this.#resyncTimer.unref();
@@ -158,7 +194,9 @@ export class RedisHealthStore implements HealthStore {
         this.#loadScheduled = false;
         const ids = [...this.#toLoad];
         this.#toLoad = new Set();
-        if (ids.length > 0) void this.#read(-1, ids, 'resync');
+        if (ids.length === 0) return;
+        void this.#read(-1, ids, 'resync');
+        void this.#scores.load(ids);
       }).unref();
     }
   }
@@ -167,6 +205,7 @@ export class RedisHealthStore implements HealthStore {
     if (this.#live.get(proxyId) !== record) return;
     this.#live.delete(proxyId);
     this.#dirty.delete(proxyId);
+    this.#scores.forget(proxyId);
     this.#clearTrialTimer(proxyId);
   }
 
@@ -176,7 +215,8 @@ export class RedisHealthStore implements HealthStore {
       const b = record.breaker;
       if (b.state === 'half-open') return; // the trial's outcome is what the fleet hears
       this.#clearTrialTimer(proxyId);
-      void this.#writeBreaker(proxyId, record);
+      // An opening the local-fault guard blames on this worker stays here (its trial still asks the fleet).
+      if (!(b.state === 'open' && this.#scores.holds(proxyId, record, b))) void this.#writeBreaker(proxyId, record);
       if (b.state === 'open') this.#armTrial(proxyId, record);
     } else if (target !== undefined) void this.#writeBan(proxyId, record, target);
   }
@@ -191,13 +231,29 @@ export class RedisHealthStore implements HealthStore {
 
   /** Whether the last Redis call failed (the pool works on local health meanwhile). */
   get degraded(): boolean {
-    return this.#down;
+    return this.#redis.down;
+  }
+
+  /** Resyncs completed (for tests and measurements). */
+  get resyncs(): number {
+    return this.#resyncs;
+  }
+
+  /** Round trips sent to Redis (for measurements). */
+  get roundTrips(): number {
+    return this.#redis.roundTrips;
+  }
+
+  /** Whether the local-fault guard keeps this worker's breaker openings local now (see `localFaultGuard`). */
+  get openingsLocal(): boolean {
+    return this.#scores.local;
   }
 
   /** Stops listening and timers; the pool's client is left open (it is yours). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#redis.close();
     clearInterval(this.#resyncTimer);
     for (const timer of this.#trialTimers.values()) clearTimeout(timer);
     this.#trialTimers.clear();
@@ -295,7 +351,7 @@ export class RedisHealthStore implements HealthStore {
     const opened = record.breaker;
     const reply = await this.#run(SCRIPTS.claim, this.#breakerKeys(id), [this.workerId, String(this.#trialLeadMs * 2 + this.#trialTtlMs)]);
     // Redis down, or no opening known to it: this worker's own breaker decides its trial.
-    if (!reply || reply[1] !== 'lost') return;
+    if (reply?.[1] !== 'lost') return;
     if (this.#live.get(id) !== record || record.breaker !== opened) return;
     const pttl = Number(reply[2]);
     const until = this.#clock.now() + Math.max(1, pttl > 0 ? pttl : this.#trialTtlMs);
@@ -403,32 +459,53 @@ export class RedisHealthStore implements HealthStore {
     } finally {
       this.#applying = false;
     }
-    if (this.#listeners.size > 0) {
-      const change: StoreChange = { proxyId: id, what, source };
-      for (const listener of this.#listeners) {
-        try {
-          listener(change);
-        } catch (error) {
-          this.#log.error({ err: error }, 'a store change listener threw');
-        }
+    this.#announce({ proxyId: id, what, source });
+  }
+
+  #announce(change: StoreChange): void {
+    if (this.#listeners.size === 0) return;
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#log.error({ err: error }, 'a store change listener threw');
       }
     }
   }
 
   // ── resync ────────────────────────────────────────────────────────────────
 
-  /** On (re)connect and every `resyncMs`: write what could not be written, then read what changed. */
+  /**
+   * On (re)connect and every `resyncMs`: write what could not be written, read what changed, then
+   * push this worker's score inputs and read the fleet's. One at a time: a call while one runs
+   * makes it run once more when it ends (a reconnect during a resync must not be missed).
+   */
   async #recover(): Promise<void> {
     if (this.#closed || !this.#client.isReady) return;
-    for (const [id, dirty] of [...this.#dirty]) {
-      const record = this.#live.get(id);
-      this.#dirty.delete(id);
-      if (!record) continue;
-      if (dirty.breaker && record.breaker.state !== 'half-open') await this.#writeBreaker(id, record);
-      for (const target of dirty.bans) await this.#writeBan(id, record, target);
+    if (this.#recovering) {
+      this.#recoverAgain = true;
+      return;
     }
-    // A restarted Redis forgets everything: what this worker knows is written again by the dirty set.
-    await this.#read(this.#syncedAt < 0 ? -1 : this.#syncedAt - 2_000, [], 'resync');
+    this.#recovering = true;
+    try {
+      for (const [id, dirty] of [...this.#dirty]) {
+        const record = this.#live.get(id);
+        this.#dirty.delete(id);
+        if (!record) continue;
+        if (dirty.breaker && record.breaker.state !== 'half-open') await this.#writeBreaker(id, record);
+        for (const target of dirty.bans) await this.#writeBan(id, record, target);
+      }
+      // A restarted Redis forgets everything: what this worker knows is written again by the dirty set.
+      await this.#read(this.#syncedAt < 0 ? -1 : this.#syncedAt - 2_000, [], 'resync');
+      if (!this.#closed) await this.#scores.sync();
+      this.#resyncs++;
+    } finally {
+      this.#recovering = false;
+    }
+    if (this.#recoverAgain) {
+      this.#recoverAgain = false;
+      await this.#recover();
+    }
   }
 
   async #read(since: number, ids: string[], source: StoreChange['source']): Promise<void> {
@@ -474,51 +551,8 @@ export class RedisHealthStore implements HealthStore {
     else if (target !== undefined) dirty.bans.add(target);
   }
 
-  /** One script call: by SHA, loaded again when Redis does not know it; undefined when Redis failed. Never throws. */
-  async #run(script: Script, keys: string[], args: string[]): Promise<Reply | undefined> {
-    if (this.#closed) return undefined;
-    if (!this.#client.isReady) {
-      this.#failed(new Error('the Redis client is not connected'));
-      return undefined;
-    }
-    try {
-      this.roundTrips++;
-      let reply: unknown;
-      try {
-        reply = await this.#timed(this.#client.evalSha(script.sha, { keys, arguments: args }));
-      } catch (error) {
-        if (!String((error as Error)?.message ?? error).startsWith('NOSCRIPT')) throw error;
-        this.roundTrips++;
-        reply = await this.#timed(this.#client.eval(script.source, { keys, arguments: args }));
-      }
-      if (this.#down) {
-        this.#down = false;
-        this.#log.info('redis is back: sharing health again');
-      }
-      return reply as Reply;
-    } catch (error) {
-      this.#failed(error);
-      return undefined;
-    }
-  }
-
-  #timed<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      timer.unref();
-    });
-    promise.catch(() => {}); // a late rejection after the timeout is not unhandled
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  #failed(error: unknown): void {
-    if (this.#down || this.#closed) return;
-    this.#down = true;
-    this.#log.warn(
-      { err: error instanceof Error ? { message: error.message } : String(error) },
-      'redis unavailable: working on local health until it is back',
-    );
+  #run(script: Script, keys: string[], args: string[]): Promise<Reply | undefined> {
+    return this.#redis.run(script, keys, args);
   }
 }
 

@@ -1,38 +1,31 @@
 /**
  * Measurements of the Redis store (not a test: run it by hand, it starts its own redis-server):
- *   cd packages/redis && node --conditions=source --import tsx test/fleet-bench.ts
- * - pick-and-report cycles/s with the store attached vs. in memory (the store must not slow picks),
- * - Redis round trips per pick and per state change,
- * - propagation of a breaker opening from one pool to another (p50/p99).
+ *   pnpm --filter @proxy-pool/redis bench          (FLEET_ROUNDS=12 FLEET_CYCLES=500000 to change the rounds)
+ * - pick-and-report cycles/s with the store attached vs. in memory, in one process, in
+ *   interleaved rounds (the order alternates), with the store's resyncs (every second here,
+ *   five times as often as by default) running between chunks;
+ * - how long a resync holds the event loop (the pick path waits that long at worst) at 1,000 and
+ *   100,000 proxies that all changed;
+ * - Redis round trips per pick and per state change;
+ * - propagation of a breaker opening from one pool to another (p50/p99);
+ * - recovery after a Redis restart: from "Ready to accept connections" to the other worker
+ *   hearing the first change made after it.
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as tick } from 'node:timers/promises';
 import { ProxyPool } from '@proxy-pool/core';
 import { createClient } from 'redis';
 import { RedisHealthStore } from '../src/index.js';
 import { RedisServer } from './redis-server.js';
 
-const PROXIES = Array.from({ length: 1_000 }, (_, i) => `http://10.0.${i >> 8}.${i & 255}:8080`);
-const CYCLES = 300_000;
-
-if (process.argv[2] === 'cycles') {
-  const mode = process.argv[3];
-  const c = createClient({ url: process.argv[4], disableOfflineQueue: true });
-  c.on('error', () => {});
-  await c.connect();
-  const store = mode === 'redis' ? new RedisHealthStore({ client: c, namespace: `bench-${process.pid}` }) : undefined;
-  await store?.ready;
-  const pool = new ProxyPool({ proxies: PROXIES, healthStore: store });
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the attach load
-  const before = store?.roundTrips ?? 0;
-  const rate = cycles(pool);
-  if ((store?.roundTrips ?? 0) !== before) throw new Error('a pick went to Redis');
-  await pool.close();
-  await store?.close();
-  c.destroy();
-  console.log(rate);
-  process.exit(0);
-}
+const proxyList = (n: number, prefix = 10) =>
+  Array.from({ length: n }, (_, i) => `http://${prefix}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080`);
+const PROXIES = proxyList(1_000);
+const ROUNDS = Number(process.env.FLEET_ROUNDS ?? 12);
+const CYCLES = Number(process.env.FLEET_CYCLES ?? 500_000);
+const CHUNK = 10_000;
+const TARGET = 'https://shop.example/';
 
 const server = await RedisServer.start();
 const clients: Array<{ destroy(): void }> = [];
@@ -43,53 +36,118 @@ async function client() {
   clients.push(c);
   return c;
 }
+const load = () => loadavg().map((l) => +l.toFixed(1));
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function cycles(pool: ProxyPool): number {
-  const target = 'https://shop.example/';
-  for (let i = 0; i < 20_000; i++) pool.tryAcquire({ target })!.success({ latencyMs: 20 });
+/** `cycles` picks and reports, in chunks with a turn of the event loop between (the store's timers run there). */
+async function cycles(pool: ProxyPool, n: number): Promise<number> {
   const start = performance.now();
-  for (let i = 0; i < CYCLES; i++) pool.tryAcquire({ target })!.success({ latencyMs: 20 });
-  return CYCLES / ((performance.now() - start) / 1000);
-}
-
-/** One measurement in a fresh process (in one process the second pool runs on code the JIT shaped for the first). */
-function measureIn(mode: 'memory' | 'redis'): number {
-  const out = execFileSync(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), 'cycles', mode, server.url],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return Number(out.trim().split('\n').at(-1));
+  for (let done = 0; done < n; done += CHUNK) {
+    for (let i = 0; i < CHUNK; i++) pool.tryAcquire({ target: TARGET })!.success({ latencyMs: 20 });
+    await tick();
+  }
+  return n / ((performance.now() - start) / 1000);
 }
 
 try {
-  const results: Record<string, unknown> = {};
-  // Alternate the two and their order, four processes each: the machine is shared and its load moves.
-  const memory: number[] = [];
-  const redis: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    const order: Array<'memory' | 'redis'> = round % 2 === 0 ? ['memory', 'redis'] : ['redis', 'memory'];
-    for (const mode of order) (mode === 'memory' ? memory : redis).push(measureIn(mode));
-  }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
-  results.cyclesPerSecond = { memory: memory.map(Math.round), redis: redis.map(Math.round) };
-  results.medianRatio = +(median(redis) / median(memory)).toFixed(3);
+  const results: Record<string, unknown> = { loadAverageAtStart: load() };
 
-  // Round trips per state change, and propagation A → B.
+  // ── throughput, one process, interleaved ──
+  const store = new RedisHealthStore({ client: await client(), namespace: 'bench-cycles', resyncMs: 1_000 });
+  await store.ready;
+  const pools = { memory: new ProxyPool({ proxies: PROXIES }), redis: new ProxyPool({ proxies: PROXIES, healthStore: store }) };
+  await until(300); // the attach load
+  for (const pool of Object.values(pools)) await cycles(pool, 50_000); // warm both alike
+  const rates: Record<'memory' | 'redis', number[]> = { memory: [], redis: [] };
+  const roundTripsBefore = store.roundTrips;
+  const resyncsBefore = store.resyncs;
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: Array<'memory' | 'redis'> = round % 2 === 0 ? ['memory', 'redis'] : ['redis', 'memory'];
+    for (const mode of order) rates[mode].push(await cycles(pools[mode], CYCLES));
+  }
+  const resyncs = store.resyncs - resyncsBefore;
+  results.cyclesPerSecond = {
+    rounds: ROUNDS,
+    cyclesPerRound: CYCLES,
+    memory: rates.memory.map(Math.round),
+    redis: rates.redis.map(Math.round),
+    medianMemory: Math.round(median(rates.memory)),
+    medianRedis: Math.round(median(rates.redis)),
+    ratioOfMedians: +(median(rates.redis) / median(rates.memory)).toFixed(3),
+    medianPairedRatio: +median(rates.redis.map((r, i) => r / rates.memory[i]!)).toFixed(3),
+    resyncsMeanwhile: resyncs,
+    roundTripsMeanwhile: store.roundTrips - roundTripsBefore,
+  };
+  await pools.memory.close();
+  await pools.redis.close();
+  await store.close();
+  {
+    // Round trips per pick, apart from resyncs: a store that does not resync during the loop.
+    const quiet = new RedisHealthStore({ client: await client(), namespace: 'bench-quiet', resyncMs: 3_600_000 });
+    const pool = new ProxyPool({ proxies: PROXIES, healthStore: quiet });
+    await until(300);
+    const before = quiet.roundTrips;
+    for (let i = 0; i < 200_000; i++) pool.tryAcquire({ target: TARGET })!.success({ latencyMs: 20 });
+    results.roundTripsPerPick = (quiet.roundTrips - before) / 200_000;
+    await pool.close();
+    await quiet.close();
+  }
+
+  // ── how long a resync holds the event loop, every proxy changed ──
+  results.resyncEventLoopDelayMs = {};
+  for (const size of [1_000, 100_000]) {
+    const list = proxyList(size, 11);
+    const a = new RedisHealthStore({ client: await client(), namespace: `bench-resync-${size}`, resyncMs: 1_000 });
+    const b = new RedisHealthStore({ client: await client(), namespace: `bench-resync-${size}`, resyncMs: 1_000 });
+    await Promise.all([a.ready, b.ready]);
+    const poolA = new ProxyPool({ proxies: list, healthStore: a });
+    const poolB = new ProxyPool({ proxies: list, healthStore: b });
+    // The attach loads first (they read every proxy once): what is measured is the resyncs after.
+    for (let before = -1; before !== a.roundTrips + b.roundTrips; ) {
+      before = a.roundTrips + b.roundTrips;
+      await until(300);
+    }
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const started = performance.now();
+    const resyncsA = a.resyncs;
+    // Three resyncs in which every proxy changed in both workers (each pushes all, reads the other's all).
+    for (let r = 0; r < 3; r++) {
+      for (let i = 0; i < list.length; i++) {
+        poolA.report(list[i]!, { ok: true, latencyMs: 30 });
+        poolB.report(list[i]!, { ok: true, latencyMs: 60 });
+        if (i % 1_000 === 999) await tick(); // (the reports themselves must not be what holds the loop)
+      }
+      const target = a.resyncs + 1;
+      while (a.resyncs < target) await until(20);
+    }
+    histogram.disable();
+    (results.resyncEventLoopDelayMs as Record<string, unknown>)[size] = {
+      p99: +(histogram.percentile(99) / 1e6).toFixed(1),
+      max: +(histogram.max / 1e6).toFixed(1),
+      resyncs: a.resyncs - resyncsA,
+      seconds: +((performance.now() - started) / 1000).toFixed(1),
+      latencyHereAfter: Math.round(poolA.getMetrics(list[0]!)!.avgResponseTime),
+    };
+    await poolA.close();
+    await poolB.close();
+    await Promise.all([a.close(), b.close()]);
+  }
+
+  // ── round trips per state change, and propagation A → B ──
   const a = new RedisHealthStore({ client: await client(), namespace: 'prop' });
   const b = new RedisHealthStore({ client: await client(), namespace: 'prop' });
   await Promise.all([a.ready, b.ready]);
   const poolA = new ProxyPool({ proxies: PROXIES, healthStore: a });
   const poolB = new ProxyPool({ proxies: PROXIES, healthStore: b });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await until(300);
   const samples: number[] = [];
   const perChange: number[] = [];
   for (const id of PROXIES.slice(0, 300)) {
     const heard = new Promise<number>((resolve) => {
       const off = b.onChange((change) => {
-        if (change.proxyId !== id) return;
+        if (change.proxyId !== id || change.what !== 'breaker') return;
         off();
         resolve(performance.now());
       });
@@ -103,10 +161,34 @@ try {
   samples.sort((x, y) => x - y);
   const at = (q: number) => +samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(3);
   results.propagationMs = { p50: at(0.5), p99: at(0.99), max: at(1), samples: samples.length };
-  results.roundTripsPerBreakerOpening = { min: Math.min(...perChange), max: Math.max(...perChange) };
+  // (A resync may fall inside one: the least is what an opening costs.)
+  results.roundTripsPerBreakerOpening = { min: Math.min(...perChange), median: median(perChange) };
+
+  // ── recovery after a Redis restart (default node-redis reconnect strategy) ──
+  const recoveries: number[] = [];
+  const fresh = PROXIES.slice(300);
+  for (let r = 0; r < 3; r++) {
+    await server.kill();
+    await until(500);
+    await server.restart();
+    const readyAt = performance.now();
+    const id = fresh[r]!;
+    const heard = new Promise<number>((resolve) => {
+      const off = b.onChange((change) => {
+        if (change.proxyId !== id || change.what !== 'breaker') return;
+        off();
+        resolve(performance.now());
+      });
+    });
+    // The first change after the restart: made at once, before A's client is back (it is written when it is).
+    for (let i = 0; i < 3; i++) poolA.report(id, { ok: false, kind: 'proxy_unreachable' });
+    recoveries.push(+((await heard) - readyAt).toFixed(0));
+  }
+  results.restartRecoveryMs = recoveries;
   await poolA.close();
   await poolB.close();
   await Promise.all([a.close(), b.close()]);
+  results.loadAverageAtEnd = load();
   console.log(JSON.stringify(results, null, 2));
 } finally {
   for (const c of clients) c.destroy();

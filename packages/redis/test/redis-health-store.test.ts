@@ -1,8 +1,9 @@
-import { ProxyPool } from '@proxy-pool/core';
+import { ProxyPool, type ProxyPoolOptions } from '@proxy-pool/core';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisHealthStore, type StoreChange } from '../src/index.js';
+import { RedisHealthStore, type RedisHealthStoreOptions, type StoreChange } from '../src/index.js';
 import { RedisServer } from './redis-server.js';
 
 const PROXIES = ['http://alice:s3cr3t-pw@10.0.0.1:8080', 'http://bob:hunter2-pw@10.0.0.2:8080', 'http://10.0.0.3:8080'];
@@ -20,6 +21,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
+type ClientKind = 'node-redis' | 'ioredis';
+
+/** A node-redis client (the store's and the tests' admin). */
 async function client() {
   const c = createClient({ url: server.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50, connectTimeout: 1_000 } });
   c.on('error', () => {});
@@ -28,15 +32,29 @@ async function client() {
   return c;
 }
 
-async function worker(namespace: string, options: Partial<ConstructorParameters<typeof RedisHealthStore>[0]> = {}) {
+/** An ioredis client set up as the README says: no offline queue, quick reconnects. */
+async function ioredisClient() {
+  const c = new Redis(server.url, { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => 50, connectTimeout: 1_000 });
+  c.on('error', () => {});
+  await c.connect();
+  cleanups.push(() => c.disconnect());
+  return c;
+}
+
+async function workerOf(
+  namespace: string,
+  options: Partial<ConstructorParameters<typeof RedisHealthStore>[0]> = {},
+  poolOptions: Omit<ProxyPoolOptions, 'proxies' | 'healthStore'> = { breaker: { openMs: 60_000 } },
+  kind: ClientKind = 'node-redis',
+) {
   const store = new RedisHealthStore({
-    client: await client(),
-    namespace,
+    client: kind === 'ioredis' ? await ioredisClient() : await client(),
+    namespace: `${namespace}-${kind}`,
     commandTimeoutMs: 300,
     logger: process.env.DEBUG_STORE ? pino() : undefined,
     ...options,
   });
-  const pool = new ProxyPool({ proxies: PROXIES, healthStore: store, breaker: { openMs: 60_000 } });
+  const pool = new ProxyPool({ proxies: PROXIES, healthStore: store, ...poolOptions });
   cleanups.push(
     () => store.close(),
     () => pool.close(),
@@ -74,7 +92,14 @@ function openBreaker(pool: ProxyPool, proxy: string): void {
 
 const idOf = (pool: ProxyPool, i: number) => pool.proxies[i]!.id;
 
-describe('RedisHealthStore', () => {
+// Every sharing test runs through both clients: node-redis (recommended) and ioredis (wrapped).
+describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %s', (kind) => {
+  const worker = (
+    namespace: string,
+    options?: Partial<RedisHealthStoreOptions>,
+    poolOptions?: Omit<ProxyPoolOptions, 'proxies' | 'healthStore'>,
+  ) => workerOf(namespace, options, poolOptions, kind);
+
   it('shares a breaker opening and a ban between two pools of one namespace, and not with another namespace', async () => {
     const a = await worker('shared');
     const b = await worker('shared');
@@ -134,11 +159,13 @@ describe('RedisHealthStore', () => {
   });
 
   it('gives every key a TTL and writes no password anywhere', async () => {
-    const a = await worker('ttl');
+    const a = await worker('ttl', { resyncMs: 200 });
     openBreaker(a.pool, idOf(a.pool, 0));
     ban(a.pool, idOf(a.pool, 1), idOf(a.pool, 2), 'rate_limited');
     const admin = await client();
-    await expect.poll(async () => (await admin.keys('proxy-pool:{ttl}:*')).length, { timeout: 3_000 }).toBeGreaterThanOrEqual(3);
+    // Breaker, bans, change log; then the score inputs, their log and the workers' reports (on the next resync).
+    const kinds = async () => new Set((await admin.keys(`proxy-pool:{ttl-${kind}}:*`)).map((k) => k.split('}:')[1]!.split(':')[0]));
+    await expect.poll(kinds, { timeout: 3_000 }).toEqual(new Set(['b', 'bans', 'changes', 's', 'scores', 'workers']));
     const keys = await admin.keys('*');
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
@@ -156,25 +183,25 @@ describe('RedisHealthStore', () => {
   });
 
   it('lets one worker of the fleet trial a half-open proxy; the others keep it open until the trial ends', async () => {
-    const workers = await Promise.all([1, 2, 3].map(() => worker('trial', { trialLeadMs: 200, trialTtlMs: 5_000 })));
-    for (const w of workers) await w.pool.close(); // pools with a short opening instead
-    const pools = workers.map(({ store }) => new ProxyPool({ proxies: PROXIES, healthStore: store, breaker: { openMs: 800, jitter: 0 } }));
-    cleanups.push(...pools.map((p) => () => p.close()));
+    const workers = await Promise.all(
+      [1, 2, 3].map(() => worker('trial', { trialLeadMs: 200, trialTtlMs: 5_000 }, { breaker: { openMs: 800, jitter: 0 } })),
+    );
+    const pools = workers.map((w) => w.pool);
     const proxy = idOf(pools[0]!, 0);
     const heard = workers.slice(1).map(({ store }) => changeOn(store, (c) => c.proxyId === proxy && c.source === 'remote'));
     openBreaker(pools[0]!, proxy);
     await Promise.all(heard);
     // After the opening: exactly one worker admits a trial, the others lost the race for it.
-    const lost = workers.map(({ store }) =>
-      changeOn(store, (c) => c.proxyId === proxy && c.source === 'trial', 4_000).then(
-        () => true,
-        () => false,
-      ),
-    );
+    const lost = new Set<number>();
+    for (const [i, { store }] of workers.entries()) {
+      store.onChange((c) => {
+        if (c.proxyId === proxy && c.source === 'trial') lost.add(i);
+      });
+    }
     await expect.poll(() => pools.filter((p) => p.getMetrics(proxy)!.circuitState === 'half-open').length, { timeout: 4_000 }).toBe(1);
-    const losers = (await Promise.all(lost)).filter(Boolean).length;
-    expect(losers).toBe(2);
+    await expect.poll(() => lost.size, { timeout: 4_000 }).toBe(2);
     const winner = pools.find((p) => p.getMetrics(proxy)!.circuitState === 'half-open')!;
+    expect(lost.has(pools.indexOf(winner))).toBe(false);
     for (const p of pools) if (p !== winner) expect(p.getMetrics(proxy)!.circuitState).toBe('open');
     // The trial succeeds twice: the breaker closes fleet-wide.
     const closed = workers
