@@ -7,7 +7,10 @@ import type { Classification } from '@proxy-pool/core';
  *
  * As with Playwright, plus Puppeteer's own forms: `TimeoutError` ("Navigation timeout of N ms
  * exceeded"), a download reported as `net::ERR_ABORTED` (→ `client`), a 407 that arrives as an
- * ordinary response (→ `proxy_auth`), and a closed target or session (→ `client`).
+ * ordinary response (→ `proxy_auth`), and a closed target or session (→ `client`). Firefox's
+ * errors come over WebDriver BiDi wrapped as "Protocol error (browsingContext.navigate): unknown
+ * error Error: NS_ERROR_…" and are read by their NS_ERROR code (the browser kit's Firefox table);
+ * a page closed mid-navigation there is a `TargetCloseError` ("Frame detached").
  */
 export function classify(input: unknown): Classification | undefined {
   if (isResponseLike(input)) return classifyResponseLike(input);
@@ -17,7 +20,12 @@ export function classify(input: unknown): Classification | undefined {
   if (/Browser disconnected|Connection closed|Target crashed|Page crashed|browser has disconnected/i.test(message)) {
     return { kind: 'client', retry: true, evidence: 'the browser crashed or disconnected' };
   }
-  if (/Target closed|Session closed|detached Frame|Navigating frame was detached|Execution context was destroyed/i.test(message)) {
+  if (
+    error.name === 'TargetCloseError' ||
+    /Target closed|Session closed|detached Frame|Frame detached|Navigating frame was detached|Execution context was destroyed|no such frame|DiscardedBrowsingContext/i.test(
+      message,
+    )
+  ) {
     return { kind: 'client', evidence: 'closed or interrupted by the caller' };
   }
   if (chromiumNetError(message)) return classifyChromiumError(message);

@@ -1,6 +1,8 @@
 export { classify } from './classify.js';
+export { FIREFOX_LOOPBACK_PREFS } from './firefox/options.js';
 export { answerProxyAuth } from './proxy-auth.js';
 export {
+  type LaunchOptions,
   type NewContextOptions,
   PooledBrowser,
   type PooledBrowserOptions,

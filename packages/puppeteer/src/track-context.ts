@@ -15,6 +15,28 @@ export interface TrackOptions {
   preparePage?: (page: Page) => Promise<void>;
   /** A relay in front of the proxy: its own answers are read back into the upstream's kinds. */
   route?: Pick<ProxyRoute, 'refineStatus' | 'refineError' | 'reviewStatus'> | undefined;
+  /** The pages are Firefox's, whose navigations end differently in places (see `firefoxResponse`). */
+  firefox?: boolean | undefined;
+}
+
+/**
+ * What a Firefox main-frame response means before its navigation ends, where Firefox's way
+ * differs from Chromium's (measured, docs/firefox.md):
+ * - a 401 or 407 leaves Firefox waiting on a credentials dialog nobody answers (Chromium fails
+ *   the navigation at once): the response decides now (`blocked`, `proxy_auth`);
+ * - a download never ends the navigation (Chromium aborts it): nothing to report, as in Chromium;
+ * - bytes that are not HTTP come as an HTTP/0.9 200 without a single header (Chromium says
+ *   ERR_INVALID_HTTP_RESPONSE): the proxy's error.
+ */
+function firefoxResponse(response: HTTPResponse): 'settle' | 'abandon' | Classification | undefined {
+  const status = response.status();
+  if (status === 401 || status === 407) return 'settle';
+  const headers = response.headers();
+  if (/^\s*attachment/i.test(headers['content-disposition'] ?? '')) return 'abandon';
+  if (status === 200 && Object.keys(headers).length === 0) {
+    return { kind: 'proxy_error', evidence: 'an answer that is not HTTP (Firefox read it as HTTP/0.9)' };
+  }
+  return undefined;
 }
 
 export interface ContextTracking {
@@ -34,7 +56,12 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
     navigationTimeoutMs: options.navigationTimeoutMs,
     isBlocked: options.isBlocked,
     detectBlocks: options.detectBlocks,
-    classifyResponse: (response) => options.route?.refineStatus?.(response.status()) ?? classify(response),
+    classifyResponse: (response) => {
+      const refined = options.route?.refineStatus?.(response.status());
+      if (refined) return refined;
+      const firefox = options.firefox ? firefoxResponse(response) : undefined;
+      return typeof firefox === 'object' ? firefox : classify(response);
+    },
     reviewResponse: (response) => options.route?.reviewStatus?.(response.status(), response.url()),
     classifyErrorText: (errorText): Classification | undefined => options.route?.refineError?.(errorText) ?? classify(new Error(errorText)),
     ...responseTrackerOptions<HTTPResponse>(),
@@ -55,7 +82,14 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
       const chain = request.redirectChain();
       tracker.request(page, request, request.url(), chain.length > 0 ? chain[chain.length - 1] : undefined);
     });
-    page.on('response', (response) => tracker.response(page, response.request(), response));
+    page.on('response', (response) => {
+      const request = response.request();
+      tracker.response(page, request, response);
+      if (!options.firefox || !tracker.isTracking(page, request)) return;
+      const early = firefoxResponse(response);
+      if (early === 'settle') tracker.failed(page, request, '');
+      else if (early === 'abandon') tracker.abandon(page);
+    });
     page.on('requestfinished', (request) => tracker.finished(page, request, request.response() ?? undefined));
     page.on('requestfailed', (request) => tracker.failed(page, request, request.failure()?.errorText ?? ''));
     page.on('close', () => tracker.abandon(page));
