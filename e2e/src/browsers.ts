@@ -1,5 +1,6 @@
 import { type Browser, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+import { FIREFOX_PREFS, firefoxPath } from './firefox.js';
 
 export function launchPlaywright(options: Parameters<typeof chromium.launch>[0] = {}): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, ...options });
@@ -24,4 +25,29 @@ export async function launchPuppeteer(version: 'newest' | 'lowest' = 'newest', a
     acceptInsecureCerts: true,
     ignoreHTTPSErrors: true,
   } as never);
+}
+
+/**
+ * Firefox through the newest Puppeteer (over WebDriver BiDi; the lowest Puppeteer the adapter
+ * supports does not pass a context's proxy to Firefox). `extraPrefsFirefox` adds to the
+ * closed-machine preferences (the adapter's `launch` hands its own, such as loopback through the
+ * proxy).
+ */
+export async function launchPuppeteerFirefox(options: { extraPrefsFirefox?: Record<string, string | number | boolean> } = {}) {
+  const puppeteer = await loadPuppeteer('newest');
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: firefoxPath(),
+    headless: true,
+    // The farm's HTTPS sites use a certificate made at test time: accept it.
+    acceptInsecureCerts: true,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...options.extraPrefsFirefox },
+  });
+}
+
+/** Which browser a Puppeteer suite runs: Chromium with the newest or the lowest Puppeteer, or Firefox with the newest. */
+export type PuppeteerBrowser = 'newest' | 'lowest' | 'firefox';
+
+export function launchPuppeteerBrowser(which: PuppeteerBrowser) {
+  return which === 'firefox' ? launchPuppeteerFirefox() : launchPuppeteer(which);
 }

@@ -1,6 +1,6 @@
 import { type FailureKind, ProxyPool } from '@proxy-pool/core';
 import { ProxyFarm } from './farm/index.js';
-import { SCENARIOS, type Scenario } from './scenarios.js';
+import { SCENARIOS, type Scenario, type ScenarioRunner } from './scenarios.js';
 
 export interface Reported {
   ok: boolean;
@@ -21,8 +21,11 @@ export interface ScenarioRun {
   reports: Reported[];
 }
 
-/** Starts one farm with a proxy per scenario; `run` drives one scenario and returns what the pool was told. */
-export async function scenarioBed(adapter: 'playwright' | 'puppeteer') {
+/**
+ * Starts one farm with a proxy per scenario; `run` drives one scenario and returns what the pool
+ * was told. `adapter` picks the expectations: `firefox` is Puppeteer's with Firefox.
+ */
+export async function scenarioBed(adapter: ScenarioRunner) {
   const farm = await ProxyFarm.start({ proxies: SCENARIOS.map((s) => s.proxy), sites: [{}, { https: true }] });
   const run = async (scenario: Scenario, drive: Driver): Promise<ScenarioRun> => {
     const index = SCENARIOS.indexOf(scenario);

@@ -1,6 +1,9 @@
 import type { FailureKind } from '@proxy-pool/core';
 import type { ProxySpec } from './farm/index.js';
 
+/** Who runs a scenario: an adapter with Chromium, or Puppeteer with Firefox. */
+export type ScenarioRunner = 'playwright' | 'puppeteer' | 'firefox';
+
 /**
  * The failure scenarios every adapter's e2e suite runs, against the same farm: which proxy,
  * which site and path, and what the adapter must report. `expected: 'success'` is a success,
@@ -14,8 +17,11 @@ export interface Scenario {
   expected: FailureKind | 'success' | 'unreported';
   /** The HTTP status that goes with it, when there is one. */
   status?: number;
-  /** Puppeteer and Playwright differ here (see the reference table); per-adapter expectations. */
-  expectedBy?: Partial<Record<'playwright' | 'puppeteer', FailureKind | 'success' | 'unreported'>>;
+  /**
+   * Puppeteer and Playwright differ here (see the reference table), or Firefox (through
+   * Puppeteer) and Chromium (docs/firefox.md): per-adapter expectations.
+   */
+  expectedBy?: Partial<Record<ScenarioRunner, FailureKind | 'success' | 'unreported'>>;
   /** Marks the target site down for the scenario. */
   siteDown?: boolean;
 }
