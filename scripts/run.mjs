@@ -18,7 +18,11 @@ const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const e2ePackages = ['chromium', 'squid', 'tinyproxy', 'microsocks', 'apache2-utils'];
 const commands = {
   // Type-check first (fast, and the tests run the sources without it), then every test.
-  test: { apt: [...e2ePackages, 'redis-server', 'firefox-esr'], run: ['exec', 'vitest', 'run'], before: [['exec', 'tsc', '-p', 'tsconfig.json']] },
+  test: {
+    apt: [...e2ePackages, 'redis-server', 'firefox-esr'],
+    run: ['exec', 'vitest', 'run'],
+    before: [['exec', 'tsc', '-p', 'tsconfig.json']],
+  },
   'test:unit': { apt: ['redis-server'], run: ['exec', 'vitest', 'run', '--project', 'unit'] },
   demo: { apt: ['chromium'], run: ['--filter', '@proxy-pool/demo', 'start'] },
   bench: { apt: [], run: ['--filter', '@proxy-pool/bench', 'start'] },
