@@ -3,6 +3,50 @@ import { type ProxySpec, ProxyFarm } from '@proxy-pool/e2e/farm';
 import { withProxyPool } from '@proxy-pool/playwright';
 import type { Browser } from 'playwright-core';
 
+/** The page a crawl's task sees, whichever library drives the browser. */
+export interface CrawlPage {
+  goto(url: string): Promise<unknown>;
+  title(): Promise<string>;
+}
+
+/** What a crawl needs of a pooled browser: `run()` and `close()`, as both adapters have them. */
+export interface CrawlPooled {
+  run<T>(task: (context: { page: CrawlPage }) => Promise<T>, options: { target: string }): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The adapter options a crawl sets. */
+export interface CrawlAdapterOptions {
+  navigationTimeoutMs: number;
+  reuseContexts: boolean;
+  maxIdleContexts: number;
+  preflight?: boolean;
+}
+
+/**
+ * A browser and the adapter that drives it: Playwright with Chromium (what a Playwright
+ * `Browser` given to `Crawl.start` means), or Puppeteer with Firefox (`e2e/src/firefox-crawl.ts`).
+ * `label` prefixes the configuration's name in the results ('' for Chromium).
+ */
+export interface CrawlDriver {
+  label: string;
+  wrap(pool: ProxyPool, options: CrawlAdapterOptions): CrawlPooled;
+}
+
+/** Playwright with Chromium; the farm's site has a self-signed certificate. */
+export function playwrightDriver(browser: Browser): CrawlDriver {
+  return {
+    label: '',
+    wrap: (pool, options) => {
+      const pooled = withProxyPool(browser, pool, options);
+      return {
+        run: (task, runOptions) => pooled.run(task, { ...runOptions, contextOptions: { ignoreHTTPSErrors: true } }),
+        close: () => pooled.close(),
+      };
+    },
+  };
+}
+
 /** The issue's mix, for a list of `size` proxies. */
 export function mixedList(size: number): ProxySpec[] {
   const share = (fraction: number) => Math.max(1, Math.round(size * fraction));
@@ -24,6 +68,8 @@ export function mixedList(size: number): ProxySpec[] {
 
 export interface CrawlResult {
   name: string;
+  /** The driver's label ('' for Chromium): results are compared with the oracle of the same label. */
+  label: string;
   fetched: number;
   failed: number;
   seconds: number;
@@ -71,7 +117,7 @@ export class Crawl {
   readonly #options: CrawlOptions;
   readonly #farm: ProxyFarm;
   readonly #pool: ProxyPool;
-  readonly #pooled: ReturnType<typeof withProxyPool>;
+  readonly #pooled: CrawlPooled;
   readonly #startedAt = Date.now();
   /** Wall-clock [start, end] of each slice, to turn wall time into this crawl's own time. */
   readonly #slices: Array<[number, number]> = [];
@@ -82,13 +128,16 @@ export class Crawl {
   #attempts = 0;
   readonly #fetchedUrls = new Set<string>();
 
-  private constructor(config: CrawlConfig, options: CrawlOptions, farm: ProxyFarm, browser: Browser) {
+  readonly #label: string;
+
+  private constructor(config: CrawlConfig, options: CrawlOptions, farm: ProxyFarm, driver: CrawlDriver) {
     this.#config = config;
     this.#options = options;
     this.#farm = farm;
+    this.#label = driver.label;
     const used = farm.proxies.filter((p) => !config.only || config.only(p.name));
     this.#pool = new ProxyPool({ ...config.pool, proxies: used.map((p) => p.url) });
-    this.#pooled = withProxyPool(browser, this.#pool, {
+    this.#pooled = driver.wrap(this.#pool, {
       navigationTimeoutMs: options.navigationTimeoutMs,
       reuseContexts: true,
       maxIdleContexts: options.proxies + options.concurrency,
@@ -107,13 +156,20 @@ export class Crawl {
     });
   }
 
-  static async start(browser: Browser, config: CrawlConfig, options: CrawlOptions): Promise<Crawl> {
+  /** A crawl of `config` through a fresh farm, with Playwright's Chromium (a `Browser`) or another driver. */
+  static async start(browser: Browser | CrawlDriver, config: CrawlConfig, options: CrawlOptions): Promise<Crawl> {
     const farm = await ProxyFarm.start({ proxies: mixedList(options.proxies), sites: [{ https: options.https ?? true }] });
-    return new Crawl(config, options, farm, browser);
+    return new Crawl(config, options, farm, 'wrap' in browser ? browser : playwrightDriver(browser));
   }
 
+  /** The configuration's name, after the driver's label (`Firefox: pool, defaults`). */
   get name(): string {
-    return this.#config.name;
+    return this.#label ? `${this.#label}: ${this.#config.name}` : this.#config.name;
+  }
+
+  /** The driver's label ('' for Chromium): which oracle this crawl is compared with. */
+  get label(): string {
+    return this.#label;
   }
 
   /** Crawls pages [from, to) at the configured concurrency. */
@@ -132,8 +188,7 @@ export class Crawl {
                 await page.goto(url);
                 return page.title();
               },
-              // The farm's site has a self-signed certificate.
-              { target: url, contextOptions: { ignoreHTTPSErrors: true } },
+              { target: url },
             );
             this.#fetched++;
             this.#fetchedUrls.add(url.replace(/:\d+\//, '/'));
@@ -159,7 +214,8 @@ export class Crawl {
     const recovering = farm.proxies.filter((p) => p.spec.recoverAfterMs !== undefined && used(p));
     const dying = farm.proxies.filter((p) => p.spec.dieAfter !== undefined && used(p));
     return {
-      name: this.#config.name,
+      name: this.name,
+      label: this.#label,
       fetched: this.#fetched,
       failed: this.#failed,
       seconds: this.#ownTime(Number.POSITIVE_INFINITY) / 1000,
@@ -198,8 +254,8 @@ export class Crawl {
   }
 }
 
-/** One whole crawl of `pages` pages at `concurrency` through a fresh farm, with real Chromium. */
-export async function crawl(browser: Browser, config: CrawlConfig, options: CrawlOptions): Promise<CrawlResult> {
+/** One whole crawl of `pages` pages at `concurrency` through a fresh farm, with real Chromium (or another driver's browser). */
+export async function crawl(browser: Browser | CrawlDriver, config: CrawlConfig, options: CrawlOptions): Promise<CrawlResult> {
   const run = await Crawl.start(browser, config, options);
   try {
     await run.crawl(0, options.pages);
