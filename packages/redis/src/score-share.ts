@@ -72,6 +72,12 @@ export interface OwnEvidence {
   live: number;
 }
 
+/**
+ * A rotating gateway's session (`<gateway id>#<session>`: a fixed proxy's id cannot hold a `#`,
+ * its username is URL-encoded): an exit this worker minted, that no other worker has, so there
+ * is nothing to share about it.
+ */
+const isSession = (id: string) => id.includes('#');
 const round = (n: number) => String(Math.round(n * 10_000) / 10_000);
 const later = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined || a >= b ? a : b);
 
@@ -171,6 +177,7 @@ export class ScoreShare {
         break;
       }
       const [id, record] = next.value;
+      if (isSession(id)) continue;
       const requests = record.totalRequests;
       let t = this.#tracked.get(id);
       if (!t) {
@@ -222,6 +229,7 @@ export class ScoreShare {
    * the server's time when it summed them). Returns whether the record changed.
    */
   merge(id: string, record: HealthRecord, now: number, serverNow: number, sums: FleetSums): boolean {
+    if (isSession(id)) return false;
     let t = this.#tracked.get(id);
     const nothing = sums.successes === 0 && sums.failures === 0 && sums.lastSuccessAt < 0 && sums.lastFailureAt < 0;
     if (!t) {

@@ -125,6 +125,18 @@ describe('score inputs shared by the fleet', () => {
     // B's successes lift X here too (B scores it a little higher still: its own streak of successes is its own).
     expect(a.pool.getMetrics(X)!.healthScore).toBeGreaterThan(failedOnly + 0.1);
   });
+
+  it('pushes every contribution again after a Redis restart (a restarted Redis has forgotten them)', async () => {
+    const a = await worker('restart', NO_BREAKER);
+    for (let i = 0; i < 5; i++) fail(a.pool, Y);
+    await resyncs(a.store, 1);
+    await server.kill();
+    await server.restart();
+    // A worker that joins after the restart learns A's failures through Y once A is back.
+    const late = await worker('restart', NO_BREAKER);
+    await expect.poll(() => late.records.get(Y)!.failures, { timeout: 5_000 }).toBeCloseTo(5, 1);
+    expect(late.pool.getMetrics(Y)!.healthScore).toBeLessThan(0.4);
+  });
 });
 
 describe('one bad worker does not poison the fleet', () => {
