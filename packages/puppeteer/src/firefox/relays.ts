@@ -1,5 +1,5 @@
 import { type ProxyRoute, classifyRelayStatus } from '@proxy-pool/browser';
-import type { Proxy, ProxyPool } from '@proxy-pool/core';
+import type { Classification, Proxy, ProxyPool } from '@proxy-pool/core';
 import { FirefoxRelay } from './relay.js';
 
 /** A route to a proxy for Firefox: through a relay of ours (`firefoxRelay`), or straight to it. */
@@ -23,6 +23,17 @@ export function firefoxNeedsRelay(proxy: Proxy): boolean {
  * the same moment, so the latest record explains it.
  */
 const RELAY_REFUSED = /NS_ERROR_PROXY_CONNECTION_REFUSED|NS_ERROR_PROXY_GATEWAY_TIMEOUT/;
+
+/**
+ * The relay's own answer to a plain-http navigation (59x, proxy-chain's codes) as the upstream's
+ * kind. The 59x is the relay's private code, not the proxy's: a refused login is reported as the
+ * proxy's 407 (as Chromium reports it), the others without a status (as Chromium's errors).
+ */
+function relayStatus(status: number): Classification | undefined {
+  const c = classifyRelayStatus(status);
+  if (!c) return undefined;
+  return { ...c, status: c.kind === 'proxy_auth' ? 407 : undefined };
+}
 
 /**
  * One relay per proxy that Firefox cannot be given as it is, started when a context first
@@ -54,7 +65,7 @@ export class FirefoxRelays {
     return {
       server: relay.server,
       firefoxRelay: relay,
-      refineStatus: (status) => classifyRelayStatus(status),
+      refineStatus: (status) => relayStatus(status),
       refineError: (errorText) => (RELAY_REFUSED.test(errorText) ? relay.failureSince(Date.now() - this.#memoryMs) : undefined),
     };
   }
