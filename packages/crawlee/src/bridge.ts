@@ -1,21 +1,21 @@
-import { classifyBrowserError, detectBlockPage } from '@proxy-pool/browser';
+import { classifyBrowserError } from '@proxy-pool/browser';
 import {
   AttemptFailedError,
   type Classification,
   type FailureKind,
-  NoProxyAvailableError,
-  type Proxy,
+  type Lease,
+  type Outcome,
   type ProxyPool,
-  classifyResponse,
   isRetryable,
 } from '@proxy-pool/core';
 import { ProxyConfiguration } from '@crawlee/core';
+import { MainFrameResponse, type ResponsePage } from './main-frame-response.js';
+import { type BlockVerdict, type ResponseLike, classifyNavigation, classifyStatus } from './navigation-outcome.js';
+import { type PageKey, PageLeases } from './page-leases.js';
 import { PreflightGate, type PreflightGateOptions } from './preflight-gate.js';
 
 /** Crawlee's SessionPool event for a session it retired (`EVENT_SESSION_RETIRED` in @crawlee/core). */
 const SESSION_RETIRED = 'sessionRetired';
-/** Proxies checked for one URL at most before the bridge gives up on finding one that answers. */
-const MAX_CHECKS = 5;
 
 /** The parts of a Crawlee session the bridge reads. */
 interface SessionLike {
@@ -28,15 +28,17 @@ type SessionEvents = { on(event: string, listener: (session: { id: string }) => 
 
 /** The parts of a Crawlee crawling context the bridge reads (Playwright's and Puppeteer's alike). */
 interface NavigationContext {
-  request: { url: string };
+  request: PageKey & { url: string };
   session?: SessionLike | undefined;
   proxyInfo?: { url: string } | undefined;
-  response?: { status(): number; headers(): Record<string, string>; text(): Promise<string> } | null | undefined;
+  response?: ResponseLike | null | undefined;
+  /** Playwright's `Page` and Puppeteer's `Page` are both event emitters (`close`, `response`). */
+  page?: (ResponsePage & { once?(event: 'close', listener: () => void): unknown }) | undefined;
 }
 
 export interface CrawleeBridgeOptions {
   /** Decide that a 2xx page is a block page; the default reads small HTML documents for captcha / "access denied" text. */
-  isBlocked?: (context: NavigationContext) => Promise<boolean | string | undefined> | boolean | string | undefined;
+  isBlocked?: (context: NavigationContext) => Promise<BlockVerdict> | BlockVerdict;
   /**
    * Use Crawlee's session id as the pool's `sticky` key: one Crawlee session stays on one pool
    * member (a fixed proxy or a gateway session) while it is usable, and when Crawlee retires the
@@ -50,23 +52,34 @@ export interface CrawleeBridgeOptions {
    * @default true
    */
   preflight?: boolean | PreflightGateOptions;
+  /**
+   * How long `newUrl` waits for a proxy when none is usable now (every one at `limits.maxInFlight`,
+   * spaced by `minIntervalMs`, its breaker open or banned by the site) before the attempt fails
+   * with `NoProxyAvailableError`. Keep it under Crawlee's request handler timeout. @default the pool's `maxWaitMs` (60 s)
+   */
+  maxWaitMs?: number;
 }
 
 export interface CrawleeBridge {
-  /** Give it to the crawler: every request gets a proxy the pool chose for its URL. */
+  /** Give it to the crawler: every page gets a proxy the pool chose for its URL, on a lease held until the page's outcome is reported. */
   proxyConfiguration: ProxyConfiguration;
   /** Add to the crawler's `preNavigationHooks`: times each navigation, and follows Crawlee's session retirements. */
   preNavigationHook: (context: NavigationContext) => void;
   /** Add to the crawler's `postNavigationHooks`: reports the navigation, and fails it when the page is a block or proxy error page, so Crawlee retries it on another proxy. */
   postNavigationHook: (context: NavigationContext) => Promise<void>;
-  /** Use as (or call from) the crawler's `errorHandler`: reports failed navigations. */
+  /** Use as (or call from) the crawler's `errorHandler`: reports a failed navigation that Crawlee will retry. */
   errorHandler: (context: NavigationContext, error: Error) => void;
+  /** Use as (or call from) the crawler's `failedRequestHandler`: reports the last attempt of a request that failed for good. */
+  failedRequestHandler: (context: NavigationContext, error: Error) => void;
+  /** Pages holding a pool lease now (between `newUrl` and their outcome). */
+  readonly pagesInFlight: number;
 }
 
 /**
  * Per-proxy health for Crawlee. Crawlee scores sessions, not proxies, and keeps handing a dead
- * proxy's URL to new sessions; with the bridge, each request's proxy comes from the pool, and
- * each navigation's outcome goes back to it (breakers, bans, target health included).
+ * proxy's URL to new sessions; with the bridge, each page's proxy comes from the pool, on a
+ * lease (see PageLeases), and each navigation's outcome goes back to it (breakers, bans,
+ * target health included).
  *
  *   const bridge = crawleeBridge(pool);
  *   new PlaywrightCrawler({
@@ -74,65 +87,60 @@ export interface CrawleeBridge {
  *     preNavigationHooks: [bridge.preNavigationHook],
  *     postNavigationHooks: [bridge.postNavigationHook],
  *     errorHandler: bridge.errorHandler,
+ *     failedRequestHandler: bridge.failedRequestHandler,
  *     launchContext: { useIncognitoPages: true },   // a proxy per page, not per browser
  *     …
  *   });
  */
 export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {}): CrawleeBridge {
-  const started = new WeakMap<object, number>();
-  const reported = new WeakSet<object>();
-
-  const report = (context: NavigationContext, c: Classification | null) => {
-    const proxyUrl = context.proxyInfo?.url;
-    if (!proxyUrl || reported.has(context)) return;
-    reported.add(context);
-    const start = started.get(context);
-    const latencyMs = start === undefined ? undefined : Math.round(performance.now() - start);
-    if (c === null) pool.report(proxyUrl, { ok: true, latencyMs }, { target: context.request.url });
-    else if (c.kind !== 'client') {
-      pool.report(
-        proxyUrl,
-        { ok: false, kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs },
-        { target: context.request.url },
-      );
-    }
-  };
-
   const useSticky = options.sticky ?? true;
   const gate = options.preflight === false ? undefined : new PreflightGate(pool, options.preflight === true ? {} : options.preflight);
+  const leases = new PageLeases(pool, gate, { sticky: useSticky, maxWaitMs: options.maxWaitMs });
+  /** When each attempt's navigation began. */
+  const started = new WeakMap<object, number>();
+  /** Each navigating attempt's lease; null for a page on its browser's own proxy (no `useIncognitoPages`): reported by URL. */
+  const leaseOf = new WeakMap<object, Lease | null>();
+  const reportedByUrl = new WeakSet<object>();
+  /** Each navigating attempt's main-frame response, for a navigation that throws (see MainFrameResponse). */
+  const responses = new WeakMap<object, MainFrameResponse>();
   const watched = new WeakSet<object>();
 
-  /** A proxy for `url`: the session's member, checked first when it has not worked lately. */
-  const proxyFor = async (sessionId: string | undefined, url: string | undefined): Promise<Proxy> => {
-    const sticky = useSticky && sessionId ? sessionId : undefined;
-    const tried: string[] = [];
-    let failure: Classification | undefined;
-    for (let check = 0; check < MAX_CHECKS; check++) {
-      const proxy = pool.getProxy({ target: url, sticky, exclude: tried });
-      if (!proxy) break;
-      if (!gate?.needs(proxy)) return proxy;
-      failure = await gate.check(proxy, url);
-      if (!failure) return proxy;
-      pool.report(proxy, { ok: false, kind: failure.kind, status: failure.status }, { target: url });
-      tried.push(proxy.id);
-      // The key's member failed before the session used it: it chooses again (and drops a gateway session).
-      if (sticky) pool.forgetSticky(sticky, { retire: true });
-    }
-    if (failure) {
-      throw new AttemptFailedError(failure.kind as FailureKind, {
-        status: failure.status,
-        message: `${tried.length} proxies failed their pre-flight check for ${url ?? 'the request'}; last: ${failure.evidence ?? failure.kind}`,
-      });
-    }
-    // Never null: Crawlee would then navigate without a proxy, from this machine's own address.
-    throw new NoProxyAvailableError(`no proxy is usable${url ? ` for ${url}` : ''}.`, { target: url });
-  };
-
   const proxyConfiguration = new ProxyConfiguration({
-    // Called for every request (with its URL), so bans and target health are per site.
-    newUrlFunction: async (sessionId, opts) =>
-      (await proxyFor(sessionId === undefined ? undefined : String(sessionId), opts?.request?.url)).toUrlWithCredentials(),
+    // Called for every page (with its request, so bans and target health are per site), and at a
+    // browser's launch (without one: that proxy only serves pages opened without their own).
+    newUrlFunction: async (sessionId, opts) => {
+      const request = opts?.request as PageKey | undefined;
+      const lease = await leases.take(request, opts?.request?.url, sessionId === undefined ? undefined : String(sessionId));
+      // Never null: Crawlee would then navigate without a proxy, from this machine's own address
+      // (take() throws NoProxyAvailableError, or the last pre-flight failure, instead).
+      if (!request) lease.release();
+      return lease.proxy.toUrlWithCredentials();
+    },
   });
+
+  /** What `c` says about the attempt's proxy, ending its lease: null a success, undefined nothing (released). */
+  const report = (context: NavigationContext, c: Classification | null | undefined) => {
+    responses.get(context)?.stop();
+    const start = started.get(context);
+    const latencyMs = start === undefined ? undefined : Math.round(performance.now() - start);
+    const outcome: Outcome | undefined =
+      c === undefined || c?.kind === 'client'
+        ? undefined
+        : c === null
+          ? { ok: true, latencyMs }
+          : { ok: false, kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs };
+    const lease = leaseOf.get(context);
+    if (lease === undefined) {
+      // The attempt never navigated: it failed in newUrl or opening its page (the browser's doing, not the proxy's).
+      leases.cancel(context.request);
+    } else if (lease !== null) {
+      // Errors after the outcome was reported are the request handler's own, not the proxy's: the lease has ended.
+      leases.end(context.request, outcome);
+    } else if (context.proxyInfo?.url && outcome && !reportedByUrl.has(context)) {
+      reportedByUrl.add(context);
+      pool.report(context.proxyInfo.url, outcome, { target: context.request.url });
+    }
+  };
 
   /** Crawlee retired a session: its sticky key is forgotten, and a gateway session it had is retired. */
   const follow = (session: SessionLike | undefined) => {
@@ -140,10 +148,14 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     const sessions = (session as unknown as { sessionPool?: SessionEvents }).sessionPool;
     if (sessions && !watched.has(sessions)) {
       watched.add(sessions);
-      sessions.on(SESSION_RETIRED, (retired) => {
-        if (!pool.closed) pool.forgetSticky(retired.id, { retire: true });
-      });
+      sessions.on(SESSION_RETIRED, (retired) => leases.forget(retired.id));
     }
+  };
+
+  /** A failed attempt: what its navigation's response said, if one came (a proxy's own error page), else the error. */
+  const failed = (context: NavigationContext, error: Error) => {
+    const response = responses.get(context)?.last;
+    report(context, (response && classifyStatus(response)) ?? classifyBrowserError(error));
   };
 
   return {
@@ -151,20 +163,17 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     preNavigationHook: (context) => {
       follow(context.session);
       started.set(context, performance.now());
+      const lease = leases.leaseOf(context.request);
+      leaseOf.set(context, lease ?? null);
+      // However the attempt ends, its lease ends with its page at the latest (Crawlee closes every page it opened).
+      if (lease) context.page?.once?.('close', () => leases.closed(context.request, lease));
+      const watch = MainFrameResponse.watch(context.page);
+      if (watch) responses.set(context, watch);
     },
     postNavigationHook: async (context) => {
       const response = context.response;
-      if (!response) return;
-      const headers = response.headers();
-      const length = headers['content-length'];
-      let c =
-        classifyResponse({ status: response.status(), headers, bodyLength: length === undefined ? undefined : Number(length) }) ?? null;
-      if (c === null) {
-        const verdict = options.isBlocked
-          ? await options.isBlocked(context)
-          : detectBlockPage(await response.text().catch(() => undefined));
-        if (verdict) c = { kind: 'blocked', evidence: typeof verdict === 'string' ? verdict : 'isBlocked' };
-      }
+      if (!response) return report(context, undefined);
+      const c = await classifyNavigation(response, options.isBlocked && (() => options.isBlocked!(context)));
       report(context, c);
       if (c && isRetryable(c.kind)) {
         throw new AttemptFailedError(c.kind as FailureKind, {
@@ -173,9 +182,10 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
         });
       }
     },
-    errorHandler: (context, error) => {
-      // Errors after a reported navigation are the request handler's own, not the proxy's.
-      report(context, classifyBrowserError(error));
+    errorHandler: failed,
+    failedRequestHandler: failed,
+    get pagesInFlight() {
+      return leases.open;
     },
   };
 }

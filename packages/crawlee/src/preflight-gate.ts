@@ -1,8 +1,5 @@
-import { AdaptiveTimeout, preflight, preflightOrigin } from '@proxy-pool/browser';
+import { AdaptiveTimeout, needsPreflight, preflight, preflightOrigin } from '@proxy-pool/browser';
 import { type Classification, InvalidOptionError, type Proxy, type ProxyPool } from '@proxy-pool/core';
-
-/** A proxy that worked this recently is trusted without a check (the adapters' rule). */
-const TRUST_MS = 60_000;
 /** RFC 6298's floor on a retransmission timeout, as the adapters' learned pre-flight timeout. */
 const MIN_TIMEOUT_MS = 1_000;
 
@@ -38,21 +35,9 @@ export class PreflightGate {
     this.#timeout = options.timeoutMs ?? new AdaptiveTimeout(Math.min(options.minTimeoutMs ?? MIN_TIMEOUT_MS, max), max);
   }
 
-  /** Whether `proxy` has not worked lately (so is worth a socket before a page). */
+  /** Whether `proxy` has not worked lately, so is worth a socket before a page: the adapters' rule (`needsPreflight`). */
   needs(proxy: Proxy): boolean {
-    const m = this.#pool.getMetrics(proxy.id);
-    if (!m) return false;
-    const now = this.#pool.options.clock.now();
-    const { lastSuccessAt, lastFailureAt } = m;
-    if (lastSuccessAt === undefined) {
-      if (m.gateway !== undefined) {
-        const at = this.#pool.gateways.find((g) => g.id === m.gateway)?.lastSuccessAt;
-        return at === undefined || now - at > TRUST_MS;
-      }
-      return true;
-    }
-    if (lastFailureAt !== undefined && lastFailureAt >= lastSuccessAt) return true;
-    return now - lastSuccessAt > TRUST_MS;
+    return needsPreflight(this.#pool, proxy);
   }
 
   /** Checks `proxy` toward `url`'s origin; undefined when it answered as it should, in time. */

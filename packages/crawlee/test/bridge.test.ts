@@ -1,0 +1,217 @@
+import { EventEmitter } from 'node:events';
+import { type AddressInfo, type Server, createServer } from 'node:net';
+import { ProxyPool, type ProxyPoolOptions } from '@proxy-pool/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crawleeBridge } from '../src/index.js';
+
+/**
+ * The bridge's hooks as Crawlee calls them, without a browser: newUrl with the request, the
+ * hooks and the error handlers with a crawling context holding that request, a page that is
+ * an event emitter. What is checked is what the pool sees: leases in flight and outcomes.
+ */
+
+/** A page as far as the bridge looks at it: `close` and `response` events, a main frame. */
+class FakePage extends EventEmitter {
+  readonly frame = {};
+  mainFrame() {
+    return this.frame;
+  }
+  /** The main frame's navigation answered (before goto threw, say). */
+  answer(status: number, headers: Record<string, string>) {
+    this.emit('response', {
+      ...response(status, '', headers),
+      request: () => ({ isNavigationRequest: () => true }),
+      frame: () => this.frame,
+    });
+  }
+}
+
+function response(status: number, body: string, headers: Record<string, string> = { 'content-type': 'text/html' }) {
+  return { status: () => status, headers: () => ({ 'content-length': String(body.length), ...headers }), text: async () => body };
+}
+
+const PAGE = '<!doctype html><title>Page</title><p>Content.</p>';
+/** Lets pending promise callbacks and I/O run (a wait in newUrl that should stay waiting gets its chance to end). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('crawleeBridge: a pool lease per page', () => {
+  let proxyA: Server;
+  let proxyB: Server;
+  const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  /** A proxy that answers CONNECT (what a pre-flight check asks for an http target): enough to pass it. */
+  const startProxy = () =>
+    new Promise<Server>((resolve) => {
+      const server = createServer((socket) => {
+        socket.on('error', () => undefined);
+        socket.once('data', () => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));
+      });
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+  beforeAll(async () => {
+    [proxyA, proxyB] = await Promise.all([startProxy(), startProxy()]);
+  });
+  afterAll(() => {
+    proxyA?.close();
+    proxyB?.close();
+  });
+
+  const setup = (options: Omit<ProxyPoolOptions, 'proxies'> & { proxies?: string[] } = {}, bridgeOptions = {}) => {
+    const pool = new ProxyPool({ proxies: [urlOf(proxyA)], ...options });
+    const bridge = crawleeBridge(pool, bridgeOptions);
+    let n = 0;
+    /** One attempt of `request` as Crawlee runs it, up to its navigation. */
+    const attempt = async (request = { url: `http://site.test/page/${n++}` }, sessionId?: string) => {
+      const proxyUrl = await bridge.proxyConfiguration.newUrl(sessionId, { request } as never);
+      const page = new FakePage();
+      const context = { request, proxyInfo: { url: proxyUrl! }, page, response: undefined as unknown };
+      return { request, context, page, proxyUrl: proxyUrl! };
+    };
+    const inFlight = (url: string) => pool.getMetrics(url)!.inFlight;
+    return { pool, bridge, attempt, inFlight };
+  };
+
+  it('holds a lease from newUrl until the navigation is reported, and ends it with the outcome', async () => {
+    const { pool, bridge, attempt, inFlight } = setup();
+    const { context, proxyUrl } = await attempt();
+    expect(inFlight(proxyUrl)).toBe(1);
+    expect(bridge.pagesInFlight).toBe(1);
+    bridge.preNavigationHook(context as never);
+    expect(inFlight(proxyUrl)).toBe(1);
+    context.response = response(200, PAGE);
+    await bridge.postNavigationHook(context as never);
+    expect(inFlight(proxyUrl)).toBe(0);
+    expect(bridge.pagesInFlight).toBe(0);
+    expect(pool.getMetrics(proxyUrl)).toMatchObject({ successfulRequests: 1, failedRequests: 0 });
+    // An error of the request handler afterwards is not the proxy's: nothing more is reported.
+    bridge.errorHandler(context as never, new Error('page.goto: net::ERR_CONNECTION_RESET'));
+    expect(pool.getMetrics(proxyUrl)).toMatchObject({ successfulRequests: 1, failedRequests: 0 });
+    await pool.close();
+  });
+
+  it('limits.maxInFlight holds for pages: the next page waits in newUrl until a page on the proxy reports, failures and retries included', async () => {
+    const { pool, bridge, attempt, inFlight } = setup({ limits: { maxInFlight: 1 } });
+    const first = await attempt();
+    bridge.preNavigationHook(first.context as never);
+    let second: Awaited<ReturnType<typeof attempt>> | undefined;
+    const waiting = attempt().then((a) => {
+      second = a;
+    });
+    await settle();
+    expect(second).toBeUndefined();
+    // Crawlee will retry the first request: its error handler reports the failure, which ends the lease.
+    bridge.errorHandler(first.context as never, new Error('page.goto: net::ERR_CONNECTION_RESET at http://site.test/page/0'));
+    await waiting;
+    expect(second?.proxyUrl).toBe(first.proxyUrl);
+    expect(pool.getMetrics(first.proxyUrl)).toMatchObject({ failedRequests: 1, inFlight: 1 });
+    // The retry of the first request waits its turn as well, and its last failure (failedRequestHandler) ends its lease.
+    let retry: Awaited<ReturnType<typeof attempt>> | undefined;
+    const retrying = attempt(first.request).then((a) => {
+      retry = a;
+    });
+    await settle();
+    expect(retry).toBeUndefined();
+    bridge.preNavigationHook(second!.context as never);
+    second!.context.response = response(200, PAGE);
+    await bridge.postNavigationHook(second!.context as never);
+    await retrying;
+    bridge.preNavigationHook(retry!.context as never);
+    bridge.failedRequestHandler(retry!.context as never, new Error('page.goto: net::ERR_CONNECTION_RESET at http://site.test/page/0'));
+    expect(inFlight(first.proxyUrl)).toBe(0);
+    expect(pool.getMetrics(first.proxyUrl)).toMatchObject({ successfulRequests: 1, failedRequests: 2 });
+    expect(bridge.pagesInFlight).toBe(0);
+    await pool.close();
+  });
+
+  it('no lease outlives its page: a closed page, a retry nobody reported, a request Crawlee handled', async () => {
+    const { pool, bridge, attempt, inFlight } = setup();
+    const closed = await attempt();
+    bridge.preNavigationHook(closed.context as never);
+    closed.page.emit('close');
+    expect(inFlight(closed.proxyUrl)).toBe(0);
+
+    // The page could not even open (no navigation), and no error handler was wired: the retry's newUrl ends it.
+    const unreported = await attempt();
+    expect(inFlight(unreported.proxyUrl)).toBe(1);
+    await attempt(unreported.request);
+    expect(bridge.pagesInFlight).toBe(1);
+
+    // Crawlee marked the request handled (failed for good) without the bridge's failedRequestHandler: the next newUrl sweeps it.
+    Object.assign(unreported.request, { handledAt: new Date().toISOString() });
+    const next = await attempt();
+    expect(bridge.pagesInFlight).toBe(1);
+    expect(inFlight(next.proxyUrl)).toBe(1);
+    // None of these said anything about the proxy.
+    expect(pool.getMetrics(next.proxyUrl)).toMatchObject({ successfulRequests: 0, failedRequests: 0 });
+    await pool.close();
+  });
+
+  it('Crawlee giving up on a page that waits for a proxy (its timeout) ends the wait, and no lease is left behind', async () => {
+    const { pool, bridge, attempt, inFlight } = setup({ limits: { maxInFlight: 1 } });
+    const holder = await attempt();
+    const request = { url: 'http://site.test/page/waiting' };
+    const waiting = attempt(request);
+    await settle();
+    bridge.errorHandler({ request } as never, new Error('requestHandler timed out after 130 seconds.'));
+    await expect(waiting).rejects.toThrow();
+    bridge.preNavigationHook(holder.context as never);
+    holder.context.response = response(200, PAGE);
+    await bridge.postNavigationHook(holder.context as never);
+    await settle();
+    expect(inFlight(holder.proxyUrl)).toBe(0);
+    expect(bridge.pagesInFlight).toBe(0);
+    await pool.close();
+  });
+
+  it("reads a failed navigation's main-frame response: a proxy's own 502 is proxy_error, not Chromium's ERR_HTTP_RESPONSE_CODE_FAILURE", async () => {
+    const { pool, bridge, attempt } = setup({ breaker: { failureThreshold: 10 } });
+    const { context, page, proxyUrl } = await attempt();
+    bridge.preNavigationHook(context as never);
+    page.answer(502, { 'proxy-status': 'farm; error=proxy_internal_error', 'content-length': '0' });
+    bridge.errorHandler(context as never, new Error('page.goto: net::ERR_HTTP_RESPONSE_CODE_FAILURE at http://site.test/'));
+    expect(pool.getMetrics(proxyUrl)!.failuresByKind).toEqual({ proxy_error: 1 });
+    await pool.close();
+  });
+
+  it('a proxy that fails its pre-flight check ends its lease with the failure, and the next is handed out on one', async () => {
+    const refusing = await startProxy();
+    const refusingUrl = urlOf(refusing);
+    await new Promise((resolve) => refusing.close(resolve));
+    const pool = new ProxyPool({ proxies: [refusingUrl, urlOf(proxyB)], rotation: 'round-robin' });
+    const bridge = crawleeBridge(pool);
+    const request = { url: 'http://site.test/page/1' };
+    const proxyUrl = await bridge.proxyConfiguration.newUrl(undefined, { request } as never);
+    expect(proxyUrl).toBe(urlOf(proxyB));
+    expect(pool.getMetrics(refusingUrl)).toMatchObject({ inFlight: 0, failedRequests: 1, failuresByKind: { proxy_unreachable: 1 } });
+    expect(pool.getMetrics(urlOf(proxyB))!.inFlight).toBe(1);
+    await pool.close();
+  });
+
+  it("Crawlee's sessions as sticky keys: different sessions on different members while there are enough, a session on its member, and a new session never held up", async () => {
+    const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)] }, { preflight: false });
+    const done = async (a: Awaited<ReturnType<typeof attempt>>) => {
+      bridge.preNavigationHook(a.context as never);
+      a.context.response = response(200, PAGE);
+      await bridge.postNavigationHook(a.context as never);
+      return a.proxyUrl;
+    };
+    const first = await done(await attempt(undefined, 'session-1'));
+    const second = await done(await attempt(undefined, 'session-2'));
+    expect(second).not.toBe(first);
+    // Every member serves a session now: a third still gets a proxy at once (shared), not a wait.
+    const third = await attempt(undefined, 'session-3');
+    expect([first, second]).toContain(third.proxyUrl);
+    await done(third);
+    expect(await done(await attempt(undefined, 'session-1'))).toBe(first);
+    expect(await done(await attempt(undefined, 'session-2'))).toBe(second);
+    await pool.close();
+  });
+
+  it("a browser's own proxy at launch (newUrl without a request) holds no lease", async () => {
+    const { pool, bridge } = setup();
+    const url = await bridge.proxyConfiguration.newUrl('launch-session');
+    expect(url).toBe(urlOf(proxyA));
+    expect(pool.getMetrics(url!)!.inFlight).toBe(0);
+    expect(bridge.pagesInFlight).toBe(0);
+    await pool.close();
+  });
+});
