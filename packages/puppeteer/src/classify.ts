@@ -20,6 +20,11 @@ export function classify(input: unknown): Classification | undefined {
   if (/Browser disconnected|Connection closed|Target crashed|Page crashed|browser has disconnected/i.test(message)) {
     return { kind: 'client', retry: true, evidence: 'the browser crashed or disconnected' };
   }
+  // Firefox, loaded, now and then fails to open a page ("Protocol error (browsingContext.create):
+  // no such frame DiscardedBrowsingContextError"): the browser's hiccup, worth another attempt.
+  if (/\(browsingContext\.create\)/.test(message)) {
+    return { kind: 'client', retry: true, evidence: 'the browser could not open a page' };
+  }
   if (
     error.name === 'TargetCloseError' ||
     /Target closed|Session closed|detached Frame|Frame detached|Navigating frame was detached|Execution context was destroyed|no such frame|DiscardedBrowsingContext/i.test(

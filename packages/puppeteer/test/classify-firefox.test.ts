@@ -67,4 +67,11 @@ describe("Firefox's errors, as the Puppeteer adapter classifies them", () => {
     expect(classify(closed)).toMatchObject({ kind: 'client' });
     expect(classify(new Error('Protocol error (browsingContext.navigate): no such frame'))?.kind).toBe('client');
   });
+
+  it('retries a page Firefox could not open (nobody’s proxy: not reported, another attempt)', () => {
+    const error = new Error(
+      'Protocol error (browsingContext.create): no such frame DiscardedBrowsingContextError: BrowsingContext does no longer exist RemoteError@chrome://remote/content/shared/RemoteError.sys.mjs:8:8',
+    );
+    expect(classify(error)).toMatchObject({ kind: 'client', retry: true });
+  });
 });
