@@ -127,6 +127,8 @@ export class Crawl {
   #failed = 0;
   #attempts = 0;
   readonly #fetchedUrls = new Set<string>();
+  /** Why each lost page was lost (CRAWL_DEBUG). */
+  readonly #lostBecause: string[] = [];
 
   readonly #label: string;
 
@@ -192,8 +194,9 @@ export class Crawl {
             );
             this.#fetched++;
             this.#fetchedUrls.add(url.replace(/:\d+\//, '/'));
-          } catch {
+          } catch (error) {
             this.#failed++;
+            this.#lostBecause.push(`${url}: ${(error as Error).message.split('\n')[0]}`);
           }
         }
       }),
@@ -242,9 +245,10 @@ export class Crawl {
       k.ms += m.avgResponseTime * m.successfulRequests;
       byKind.set(kind, k);
     }
-    return [...byKind].map(
-      ([kind, k]) => `    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`,
-    );
+    return [
+      ...[...byKind].map(([kind, k]) => `    ${kind.padEnd(12)} ok ${k.ok} fail ${k.fail} avg ${(k.ms / Math.max(1, k.ok)).toFixed(0)} ms`),
+      ...this.#lostBecause.map((why) => `    lost ${why}`),
+    ];
   }
 
   async close(): Promise<void> {
