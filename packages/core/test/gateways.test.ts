@@ -221,6 +221,23 @@ describe('sticky leases', () => {
     expect(parseProxy(next!.proxy.id).id).toBe(held.proxy.id);
   });
 
+  it('share fixed proxies once keys outnumber them (never wait for ever); never a session another key chose', () => {
+    const pool = new ProxyPool({ proxies: ['10.0.0.1:80', '10.0.0.2:80'], clock: new FakeClock() });
+    const firsts = ['a', 'b'].map((key) => pool.tryAcquire({ sticky: key })!);
+    expect(new Set(firsts.map((l) => l.proxy.id)).size).toBe(2); // different keys, different members while there are enough
+    const third = pool.tryAcquire({ sticky: 'c' });
+    expect(third).toBeDefined();
+    third!.success();
+    expect(pool.tryAcquire({ sticky: 'c' })!.proxy).toBe(third!.proxy); // and it keeps it
+    // A gateway's sessions are identities: a key beyond `sessions` waits for one of its own.
+    const { pool: gateways } = gatewayPool();
+    const sessions = gateways.options.gateway.sessions;
+    const held = Array.from({ length: sessions }, (_, i) => gateways.tryAcquire({ sticky: `account-${i}` })!);
+    for (const lease of held) lease.success();
+    expect(new Set(held.map((l) => l.proxy.id)).size).toBe(sessions);
+    expect(gateways.tryAcquire({ sticky: 'one-too-many' })).toBeUndefined();
+  });
+
   it('forget a key on request, retiring its session when asked', () => {
     const { pool } = gatewayPool();
     const first = pool.tryAcquire({ sticky: 'crawler-session-1' })!;

@@ -60,8 +60,11 @@ export class Leasing implements LeaseOwner {
   #health!: LeaseHealth;
   #gateways!: Gateways;
   readonly #sticky = new StickyKeys();
-  /** During a pick: look at members a sticky key chose only after the rest (0: no; 1: sessions; 2: all). */
-  #avoidChosen: 0 | 1 | 2 = 0;
+  /**
+   * During a pick: look at members a sticky key chose only after the rest (0: no; 1: sessions;
+   * 2: all), or never (3: sessions, a new key's second look: a session is one identity).
+   */
+  #avoidChosen: 0 | 1 | 2 | 3 = 0;
   /** During a sticky lease: the key (its member's one-identity rule does not hold its own leases apart). */
   #pickKey: string | undefined;
   /** What a built-in strategy's onUpdated is given on the hot path (see CandidateView). */
@@ -263,6 +266,12 @@ export class Leasing implements LeaseOwner {
     let index: number;
     try {
       index = this.#selectIndex(target, exclude);
+      // More keys than members: a new key shares a fixed proxy with another key rather than wait
+      // for ever; never a gateway session another key chose (a fresh session, or a wait).
+      if (index < 0) {
+        this.#avoidChosen = 3;
+        index = this.#selectIndex(target, exclude);
+      }
     } finally {
       this.#avoidChosen = 0;
     }
@@ -383,7 +392,7 @@ export class Leasing implements LeaseOwner {
       const removals = members.removals;
       let index: number;
       const avoidChosen = this.#avoidChosen;
-      if (members.suspects === 0 && (this.#sticky.bound === 0 || avoidChosen === 2)) index = this.#pickIndex(target, exclude);
+      if (members.suspects === 0 && (this.#sticky.bound === 0 || avoidChosen >= 2)) index = this.#pickIndex(target, exclude);
       else {
         // Suspects, and sessions a sticky key chose, only when nobody else is usable (a new key's
         // pick looks at every chosen member last: different keys, different members while there are enough).
@@ -393,7 +402,7 @@ export class Leasing implements LeaseOwner {
           index = this.#pickIndex(target, exclude);
         } finally {
           this.#avoidSuspects = false;
-          this.#avoidChosen = 0;
+          this.#avoidChosen = avoidChosen >= 2 ? avoidChosen : 0;
         }
         if (index < 0) index = this.#pickIndex(target, exclude);
         this.#avoidChosen = avoidChosen;
