@@ -54,6 +54,7 @@ try {
   const results: Record<string, unknown> = { loadAverageAtStart: load() };
 
   // ── throughput, one process, interleaved ──
+  console.error(`[fleet-bench] ${new Date().toISOString()} throughput, one process, interleaved`);
   const store = new RedisHealthStore({ client: await client(), namespace: 'bench-cycles', resyncMs: 1_000 });
   await store.ready;
   const pools = { memory: new ProxyPool({ proxies: PROXIES }), redis: new ProxyPool({ proxies: PROXIES, healthStore: store }) };
@@ -95,6 +96,7 @@ try {
   }
 
   // ── how long a resync holds the event loop, every proxy changed ──
+  console.error(`[fleet-bench] ${new Date().toISOString()} how long a resync holds the event loop, every proxy changed`);
   results.resyncEventLoopDelayMs = {};
   for (const size of [1_000, 100_000]) {
     const list = proxyList(size, 11);
@@ -136,6 +138,7 @@ try {
   }
 
   // ── round trips per state change, and propagation A → B ──
+  console.error(`[fleet-bench] ${new Date().toISOString()} round trips per state change, and propagation A → B`);
   const a = new RedisHealthStore({ client: await client(), namespace: 'prop' });
   const b = new RedisHealthStore({ client: await client(), namespace: 'prop' });
   await Promise.all([a.ready, b.ready]);
@@ -164,7 +167,65 @@ try {
   // (A resync may fall inside one: the least is what an opening costs.)
   results.roundTripsPerBreakerOpening = { min: Math.min(...perChange), median: median(perChange) };
 
+  // ── one half-open trial per proxy, fleet-wide: 5 workers, 200 openings ending together ──
+  console.error(
+    `[fleet-bench] ${new Date().toISOString()} one half-open trial per proxy, fleet-wide: 5 workers, 200 openings ending together`,
+  );
+  {
+    const list = proxyList(200, 12);
+    const racers = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const store = new RedisHealthStore({ client: await client(), namespace: 'bench-trials' });
+        await store.ready;
+        const pool = new ProxyPool({ proxies: list, healthStore: store, breaker: { openMs: 1_000, jitter: 0 } });
+        const halfOpen = new Set<string>();
+        pool.on('breakerHalfOpen', ({ proxy }) => halfOpen.add(proxy.id));
+        return { store, pool, halfOpen };
+      }),
+    );
+    await until(300);
+    const heard = racers.slice(1).map(
+      ({ store }) =>
+        new Promise<void>((resolve) => {
+          let n = 0;
+          store.onChange((c) => {
+            if (c.what === 'breaker' && (c.source === 'remote' || c.source === 'resync') && ++n === list.length) resolve();
+          });
+        }),
+    );
+    for (const id of list) for (let i = 0; i < 3; i++) racers[0]!.pool.report(id, { ok: false, kind: 'proxy_unreachable' });
+    await Promise.all(heard);
+    // Every worker asks for leases through the end of the openings and well after: a trial it wins half-opens its breaker.
+    const end = performance.now() + 3_000;
+    while (performance.now() < end) {
+      for (const { pool } of racers) {
+        // Hold what it gets (a released trial would be handed out again), then let it all go.
+        const leases = [];
+        while (leases.length < list.length) {
+          const lease = pool.tryAcquire();
+          if (!lease) break;
+          leases.push(lease);
+        }
+        for (const lease of leases) lease.release();
+      }
+      await until(20);
+    }
+    const trialsPerProxy = list.map((id) => racers.filter((r) => r.halfOpen.has(id)).length);
+    results.halfOpenTrials = {
+      workers: racers.length,
+      proxies: list.length,
+      trials: trialsPerProxy.reduce((a, b) => a + b, 0),
+      duplicates: trialsPerProxy.reduce((a, b) => a + Math.max(0, b - 1), 0),
+      proxiesNeverTrialled: trialsPerProxy.filter((n) => n === 0).length,
+    };
+    for (const { pool, store } of racers) {
+      await pool.close();
+      await store.close();
+    }
+  }
+
   // ── recovery after a Redis restart (default node-redis reconnect strategy) ──
+  console.error(`[fleet-bench] ${new Date().toISOString()} recovery after a Redis restart (default node-redis reconnect strategy)`);
   const recoveries: number[] = [];
   const fresh = PROXIES.slice(300);
   for (let r = 0; r < 3; r++) {

@@ -49,6 +49,8 @@ interface RunResult {
   badFailures: number;
   /** …of which after another worker's charged failure through the same proxy. */
   afterOthersFailure: number;
+  /** The time those took (ms, as the pool was told: a hanging proxy's pre-flight check costs its timeout). */
+  afterOthersFailureMs: number;
   /** …of which after another worker's own breaker opening on it. */
   afterOthersOpening: number;
   /** Navigations through bad proxies after another worker's charged failure through it. */
@@ -80,6 +82,7 @@ async function run(browser: Browser, mode: Mode, seed: number): Promise<RunResul
     failed: 0,
     badFailures: 0,
     afterOthersFailure: 0,
+    afterOthersFailureMs: 0,
     afterOthersOpening: 0,
     navigationsAfterOthersFailure: 0,
   };
@@ -117,7 +120,10 @@ async function run(browser: Browser, mode: Mode, seed: number): Promise<RunResul
         if (e.verdict === 'charged') mark(firstCharged, e.proxy.id, w, now);
         if (!bad(byId.get(e.proxy.id))) return;
         stats.badFailures++;
-        if (earliestOther(firstCharged, e.proxy.id, w) < now) stats.afterOthersFailure++;
+        if (earliestOther(firstCharged, e.proxy.id, w) < now) {
+          stats.afterOthersFailure++;
+          stats.afterOthersFailureMs += e.latencyMs ?? 0;
+        }
         if (earliestOther(firstOpened, e.proxy.id, w) < now) stats.afterOthersOpening++;
       });
       pool.on('breakerOpen', (e) => {
@@ -250,6 +256,7 @@ const header = [
   'attempts',
   'bad-proxy failures',
   'after another worker failed there',
+  'their time',
   'after another worker opened it',
   'navigations after another failed there',
   'trials',
@@ -265,6 +272,7 @@ const rows = results.map((r) => [
   String(r.attempts),
   String(r.badFailures),
   String(r.afterOthersFailure),
+  `${(r.afterOthersFailureMs / 1000).toFixed(1)} s`,
   String(r.afterOthersOpening),
   String(r.navigationsAfterOthersFailure),
   String(r.trials),
