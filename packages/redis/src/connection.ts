@@ -15,6 +15,8 @@ export class Connection {
   readonly #timeoutMs: number;
   #down = false;
   #closed = false;
+  /** Whether a call ever went through: a client still connecting at the start is no outage (its 'ready' starts a resync). */
+  #answered = false;
   /** Round trips sent (for measurements). */
   roundTrips = 0;
 
@@ -37,7 +39,7 @@ export class Connection {
   async run(script: Script, keys: string[], args: string[]): Promise<Reply | undefined> {
     if (this.#closed) return undefined;
     if (!this.client.isReady) {
-      this.failed(new Error('the Redis client is not connected'));
+      if (this.#answered) this.failed(new Error('the Redis client is not connected'));
       return undefined;
     }
     try {
@@ -50,6 +52,7 @@ export class Connection {
         this.roundTrips++;
         reply = await this.#timed(this.client.eval(script.source, { keys, arguments: args }));
       }
+      this.#answered = true;
       if (this.#down) {
         this.#down = false;
         this.#log.info('redis is back: sharing health again');
