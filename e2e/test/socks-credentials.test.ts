@@ -9,7 +9,7 @@ import * as playwrightAdapter from '@proxy-pool/playwright';
 import * as puppeteerAdapter from '@proxy-pool/puppeteer';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { launchPlaywright, launchPuppeteer } from '../src/browsers.js';
-import { FarmRegistry, TargetSite } from '../src/farm/index.js';
+import { FarmRegistry, Socks5Server, TargetSite } from '../src/farm/index.js';
 import { listenOnFreePort } from '../src/farm/ports.js';
 import { type ChildServer, freePort, startMicrosocks } from '../src/real-proxies/index.js';
 
@@ -177,6 +177,33 @@ describe.each(ADAPTERS)('$name: SOCKS5 with credentials through a local relay', 
     // the pool closed: its relay too
     expect(await accepts(relayPort)).toBe(false);
     expect(pooled.relays).toEqual([]);
+  });
+
+  it('lets the SOCKS proxy resolve the site: a name only the proxy knows loads, by http and https (no DNS lookup here)', async () => {
+    const registry = new FarmRegistry();
+    const [site, resolving] = await Promise.all([
+      TargetSite.start({ registry }),
+      Socks5Server.start(registry, 'socks-auth', { username: USER, password: PASSWORD }),
+    ]);
+    const secure = await TargetSite.start({ registry, https: true });
+    onTestFinished(async () => {
+      await Promise.all([site.close(), secure.close(), resolving.close()]);
+    });
+    const pool = new ProxyPool({ proxies: [resolving.url] });
+    onTestFinished(() => pool.close());
+    const pooled = adapter.wrap(browser, pool);
+    // `*.test` names resolve only inside the farm's SOCKS server: this machine's resolver does not know them.
+    const urls = [site.url('/page/7', 'only-the-proxy.test'), secure.url('/page/8', 'only-the-proxy.test')];
+    for (const url of urls) {
+      const title = await pooled.run(async ({ page }) => (await page.goto(url)) && page.title(), {
+        target: url,
+        retries: 0,
+        contextOptions: adapter.contextOptions,
+      });
+      expect(title).toMatch(/Page [78]/);
+    }
+    expect(resolving.requests).toBeGreaterThanOrEqual(2);
+    expect(resolving.refusedLogins).toBe(0);
   });
 
   it('names a wrong password proxy_auth and a closed upstream proxy_unreachable, in run() and newContext()', async () => {

@@ -3,14 +3,23 @@ import { listenOnFreePort } from './ports.js';
 import { type FarmRegistry, resolveFarmHost } from './registry.js';
 
 /**
- * A minimal SOCKS5 proxy (RFC 1928: no authentication, CONNECT only) on 127.0.0.1, resolving
- * `*.test` names like the farm's HTTP proxies. Enough to drive Chromium's and the health
- * checker's SOCKS paths for real.
+ * A minimal SOCKS5 proxy (RFC 1928: CONNECT only; no authentication, or a username and
+ * password by RFC 1929) on 127.0.0.1, resolving `*.test` names like the farm's HTTP proxies —
+ * names only the proxy can resolve, so a relay that resolved them itself would fail. Enough to
+ * drive Chromium's, the relays' and the health checker's SOCKS paths for real.
  */
+export interface Socks5Auth {
+  username: string;
+  password: string;
+}
+
 export class Socks5Server {
   readonly name: string;
   requests = 0;
+  /** Greetings refused for wrong credentials. */
+  refusedLogins = 0;
   readonly #server: Server;
+  #auth: Socks5Auth | undefined;
   readonly #sockets = new Set<Socket>();
 
   private constructor(name: string, server: Server) {
@@ -18,9 +27,10 @@ export class Socks5Server {
     this.#server = server;
   }
 
-  static async start(registry: FarmRegistry, name = 'socks5'): Promise<Socks5Server> {
+  static async start(registry: FarmRegistry, name = 'socks5', auth?: Socks5Auth): Promise<Socks5Server> {
     const server = createServer();
     const socks = new Socks5Server(name, server);
+    socks.#auth = auth;
     server.on('connection', (socket) => socks.#serve(socket, registry));
     await listenOnFreePort(server);
     return socks;
@@ -30,19 +40,21 @@ export class Socks5Server {
     return (this.#server.address() as AddressInfo).port;
   }
 
+  /** The proxy's URL, with its credentials when it asks for some. */
   get url(): string {
-    return `socks5://127.0.0.1:${this.port}`;
+    const auth = this.#auth ? `${encodeURIComponent(this.#auth.username)}:${encodeURIComponent(this.#auth.password)}@` : '';
+    return `socks5://${auth}127.0.0.1:${this.port}`;
   }
 
   get id(): string {
-    return this.url;
+    return this.#auth ? `socks5://${this.#auth.username}@127.0.0.1:${this.port}` : this.url;
   }
 
   #serve(client: Socket, registry: FarmRegistry): void {
     this.#sockets.add(client);
     client.on('close', () => this.#sockets.delete(client));
     client.on('error', () => undefined);
-    let stage: 'greeting' | 'request' | 'piped' = 'greeting';
+    let stage: 'greeting' | 'login' | 'request' | 'piped' = 'greeting';
     let buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -50,8 +62,24 @@ export class Socks5Server {
         if (buffer.length < 2 || buffer.length < 2 + buffer[1]!) return;
         const methods = buffer.subarray(2, 2 + buffer[1]!);
         buffer = buffer.subarray(2 + buffer[1]!);
-        if (!methods.includes(0x00)) return void client.end(Buffer.from([0x05, 0xff]));
-        client.write(Buffer.from([0x05, 0x00]));
+        const method = this.#auth ? 0x02 : 0x00;
+        if (!methods.includes(method)) return void client.end(Buffer.from([0x05, 0xff]));
+        client.write(Buffer.from([0x05, method]));
+        stage = this.#auth ? 'login' : 'request';
+      }
+      if (stage === 'login') {
+        // RFC 1929: VER 1, ULEN, UNAME, PLEN, PASSWD.
+        if (buffer.length < 2 || buffer.length < 3 + buffer[1]! || buffer.length < 3 + buffer[1]! + buffer[2 + buffer[1]!]!) return;
+        const ulen = buffer[1]!;
+        const plen = buffer[2 + ulen]!;
+        const username = buffer.subarray(2, 2 + ulen).toString();
+        const password = buffer.subarray(3 + ulen, 3 + ulen + plen).toString();
+        buffer = buffer.subarray(3 + ulen + plen);
+        if (username !== this.#auth!.username || password !== this.#auth!.password) {
+          this.refusedLogins++;
+          return void client.end(Buffer.from([0x01, 0x01]));
+        }
+        client.write(Buffer.from([0x01, 0x00]));
         stage = 'request';
       }
       if (stage === 'request') {

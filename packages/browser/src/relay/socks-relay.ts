@@ -80,9 +80,15 @@ export class SocksRelay {
   }
 }
 
-/** The upstream as proxy-chain takes it; the credentials only ever live in this string and the relay. */
+/**
+ * The upstream as proxy-chain takes it; the credentials only ever live in this string and the
+ * relay. SOCKS as `socks5h`/`socks4a`: the proxy resolves the site's name, as the browser would
+ * have it do (with plain `socks5` a plain-http page's name was resolved on this machine: a DNS
+ * leak, and names only the proxy can resolve failed).
+ */
 function upstreamUrl(proxy: Proxy): string {
   const auth = proxy.hasCredentials ? `${encodeURIComponent(proxy.username ?? '')}:${encodeURIComponent(proxy.password ?? '')}@` : '';
   const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
-  return `${proxy.protocol}://${auth}${host}:${proxy.port}`;
+  const scheme = proxy.protocol === 'socks5' ? 'socks5h' : proxy.protocol === 'socks4' ? 'socks4a' : proxy.protocol;
+  return `${scheme}://${auth}${host}:${proxy.port}`;
 }
