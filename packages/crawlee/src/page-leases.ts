@@ -82,17 +82,35 @@ export class PageLeases {
     }
   }
 
+  /**
+   * The page's lease: the pool's pick, checked first when it has not worked lately. While that
+   * check runs, a proxy that needs none is taken instead if the pool has one now, and the check
+   * goes on aside (its failure is reported, a pass vouches for the proxy's next page): a slow or
+   * hanging proxy's check then costs a socket, not the page's wait (a check that times out waits
+   * a second at least). A session that already has its member waits for that member's check.
+   */
   async #checked(url: string | undefined, sticky: string | undefined, signal: AbortSignal): Promise<Lease> {
+    const gate = this.#gate;
+    const own = sticky !== undefined && this.#bound.has(sticky);
     const tried: string[] = [];
     let failure: Classification | undefined;
     for (let check = 0; check < MAX_CHECKS; check++) {
       const lease = await this.#lease(url, sticky, tried, signal);
-      const gate = this.#gate;
-      if (!gate?.needs(lease.proxy)) return lease;
-      failure = await gate.check(lease.proxy, url);
-      if (!failure) return lease;
-      lease.failure({ kind: failure.kind, status: failure.status });
+      if (!gate || gate.trusts(lease.proxy)) return lease;
       tried.push(lease.proxy.id);
+      const checking = gate.check(lease.proxy, url);
+      if (!own) {
+        const other = await this.#insteadOf(lease, url, sticky, tried);
+        if (other) {
+          void checking.then(
+            (f) => this.#settleCheck(lease, f, gate),
+            () => lease.release(),
+          );
+          return other;
+        }
+      }
+      failure = await checking;
+      if (!this.#settleCheck(lease, failure, undefined)) return lease;
       // The key's member failed before the session used it: it chooses again (and drops a gateway session).
       if (sticky) this.forget(sticky);
       if (signal.aborted) break;
@@ -101,6 +119,45 @@ export class PageLeases {
       status: failure?.status,
       message: `${tried.length} proxies failed their pre-flight check for ${url ?? 'the browser'}; last: ${failure?.evidence ?? failure?.kind}`,
     });
+  }
+
+  /**
+   * A lease now on a proxy that needs no check, to use while `checked`'s check runs aside; none
+   * when the pool has no such proxy free now. A new session's key moves to it (it had just
+   * chosen the proxy being checked), or has no member again when there is none.
+   */
+  async #insteadOf(checked: Lease, url: string | undefined, sticky: string | undefined, tried: string[]): Promise<Lease | undefined> {
+    const unbind = () => {
+      if (sticky === undefined) return;
+      this.#bound.delete(sticky);
+      this.#pool.forgetSticky(sticky);
+    };
+    unbind();
+    const now = (options: { sticky?: string }) =>
+      this.#pool.acquire({ target: url, exclude: tried, wait: false, ...options }).catch((error: unknown) => {
+        if (error instanceof NoProxyAvailableError) return undefined;
+        throw error;
+      });
+    let other = sticky === undefined ? undefined : await now({ sticky });
+    if (other) this.#bound.add(sticky!);
+    else other = await now({});
+    if (other && other.proxy.id !== checked.proxy.id && this.#gate!.trusts(other.proxy)) return other;
+    other?.release();
+    unbind();
+    return undefined;
+  }
+
+  /** Ends a checked lease that failed (true), or vouches for a proxy that passed aside (its lease released). */
+  #settleCheck(lease: Lease, failure: Classification | undefined, aside: PreflightGate | undefined): boolean {
+    if (failure) {
+      lease.failure({ kind: failure.kind, status: failure.status });
+      return true;
+    }
+    if (aside) {
+      aside.vouch(lease.proxy);
+      lease.release();
+    }
+    return false;
   }
 
   /**

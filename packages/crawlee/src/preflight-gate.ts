@@ -1,5 +1,8 @@
-import { AdaptiveTimeout, needsPreflight, preflight, preflightOrigin } from '@proxy-pool/browser';
+import { AdaptiveTimeout, PREFLIGHT_TRUST_MS, needsPreflight, preflight, preflightOrigin } from '@proxy-pool/browser';
 import { type Classification, InvalidOptionError, type Proxy, type ProxyPool } from '@proxy-pool/core';
+
+/** Vouches kept at most (each a proxy that passed a check aside and has not had a page since). */
+const MAX_VOUCHED = 1_024;
 /** RFC 6298's floor on a retransmission timeout, as the adapters' learned pre-flight timeout. */
 const MIN_TIMEOUT_MS = 1_000;
 
@@ -22,6 +25,8 @@ export interface PreflightGateOptions {
 export class PreflightGate {
   readonly #pool: ProxyPool;
   readonly #timeout: AdaptiveTimeout | number;
+  /** Proxies that passed a check aside, by id, with when (pool time). */
+  readonly #vouched = new Map<string, number>();
 
   constructor(pool: ProxyPool, options: PreflightGateOptions = {}) {
     this.#pool = pool;
@@ -35,9 +40,27 @@ export class PreflightGate {
     this.#timeout = options.timeoutMs ?? new AdaptiveTimeout(Math.min(options.minTimeoutMs ?? MIN_TIMEOUT_MS, max), max);
   }
 
-  /** Whether `proxy` has not worked lately, so is worth a socket before a page: the adapters' rule (`needsPreflight`). */
-  needs(proxy: Proxy): boolean {
-    return needsPreflight(this.#pool, proxy);
+  /**
+   * Whether `proxy` can have a page without a check: it has worked lately (the adapters' rule,
+   * `needsPreflight`), or it passed a check that nothing used yet (see `vouch`; used up here).
+   */
+  trusts(proxy: Proxy): boolean {
+    if (!needsPreflight(this.#pool, proxy)) return true;
+    const at = this.#vouched.get(proxy.id);
+    if (at === undefined) return false;
+    this.#vouched.delete(proxy.id);
+    return this.#pool.options.clock.now() - at <= PREFLIGHT_TRUST_MS;
+  }
+
+  /** `proxy` passed a check while another proxy took the page: its next page needs none (once, within a minute). */
+  vouch(proxy: Proxy): void {
+    const now = this.#pool.options.clock.now();
+    // Vouches nobody used: dropped once there are more than proxies a pool usually checks at once.
+    if (this.#vouched.size >= MAX_VOUCHED) {
+      for (const [id, at] of this.#vouched) if (now - at > PREFLIGHT_TRUST_MS) this.#vouched.delete(id);
+      if (this.#vouched.size >= MAX_VOUCHED) this.#vouched.clear();
+    }
+    this.#vouched.set(proxy.id, now);
   }
 
   /** Checks `proxy` toward `url`'s origin; undefined when it answered as it should, in time. */

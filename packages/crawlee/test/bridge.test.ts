@@ -38,12 +38,16 @@ describe('crawleeBridge: a pool lease per page', () => {
   let proxyA: Server;
   let proxyB: Server;
   const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  /** A proxy that answers CONNECT (what a pre-flight check asks for an http target): enough to pass it. */
-  const startProxy = () =>
+  /**
+   * A proxy that answers CONNECT (what a pre-flight check asks for an http target): enough to
+   * pass it; after `delayMs`, or never (`'hang'`).
+   */
+  const startProxy = (delayMs: number | 'hang' = 0) =>
     new Promise<Server>((resolve) => {
       const server = createServer((socket) => {
         socket.on('error', () => undefined);
-        socket.once('data', () => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));
+        if (delayMs === 'hang') return;
+        socket.once('data', () => setTimeout(() => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'), delayMs));
       });
       server.listen(0, '127.0.0.1', () => resolve(server));
     });
@@ -203,6 +207,43 @@ describe('crawleeBridge: a pool lease per page', () => {
     await done(third);
     expect(await done(await attempt(undefined, 'session-1'))).toBe(first);
     expect(await done(await attempt(undefined, 'session-2'))).toBe(second);
+    await pool.close();
+  });
+
+  it('while a proxy that has not worked lately is checked, one that has takes the page; the check goes on aside', async () => {
+    const hanging = await startProxy('hang');
+    const hangingUrl = urlOf(hanging);
+    const pool = new ProxyPool({ proxies: [hangingUrl, urlOf(proxyB)], rotation: 'round-robin' });
+    const bridge = crawleeBridge(pool, { preflight: { timeoutMs: 1_000 } });
+    pool.report(urlOf(proxyB), { ok: true, latencyMs: 5 });
+    let timedOut = false;
+    const checked = new Promise((resolve) => pool.once('failure', resolve)).finally(() => {
+      timedOut = true;
+    });
+    const url = await bridge.proxyConfiguration.newUrl(undefined, { request: { url: 'http://site.test/page/1' } } as never);
+    // The page did not wait for the hanging proxy's check to time out.
+    expect(url).toBe(urlOf(proxyB));
+    expect(timedOut).toBe(false);
+    expect(pool.getMetrics(hangingUrl)!.inFlight).toBe(1);
+    expect(await checked).toMatchObject({ kind: 'timeout', proxy: { id: hangingUrl } });
+    expect(pool.getMetrics(hangingUrl)!.inFlight).toBe(0);
+    await pool.close();
+    hanging.close();
+  });
+
+  it('a proxy that passed its check aside gets its next page without another check', async () => {
+    const slow = await startProxy(30);
+    const slowUrl = urlOf(slow);
+    const pool = new ProxyPool({ proxies: [slowUrl, urlOf(proxyB)], rotation: 'round-robin' });
+    const bridge = crawleeBridge(pool);
+    pool.report(urlOf(proxyB), { ok: true, latencyMs: 5 });
+    const newUrl = (n: number) => bridge.proxyConfiguration.newUrl(undefined, { request: { url: `http://site.test/page/${n}` } } as never);
+    expect(await newUrl(1)).toBe(urlOf(proxyB));
+    // The check of the slow proxy passes aside and ends its lease.
+    for (let i = 0; i < 200 && pool.getMetrics(slowUrl)!.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(pool.getMetrics(slowUrl)).toMatchObject({ inFlight: 0, failedRequests: 0 });
+    slow.close(); // a second check would now fail: the page goes to it on the vouch
+    expect(await newUrl(2)).toBe(slowUrl);
     await pool.close();
   });
 
