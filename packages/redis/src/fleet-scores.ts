@@ -83,6 +83,11 @@ export class FleetScores {
     this.#share.unpushed(undefined);
   }
 
+  /** Whether the guard keeps this proxy's opening local. */
+  isHeld(id: string): boolean {
+    return this.#held.has(id);
+  }
+
   forget(id: string): void {
     this.#share.forget(id);
     this.#held.delete(id);

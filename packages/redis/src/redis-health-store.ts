@@ -126,8 +126,10 @@ export class RedisHealthStore implements HealthStore {
   /** Resolves when the subscriber listens (never rejects). */
   readonly ready: Promise<void>;
   readonly #onReady = () => {
-    // A Redis that restarted has forgotten every worker's score inputs: push them all again.
+    // A Redis that restarted has forgotten what every worker knew: this one writes its share again
+    // (its score inputs, its open breakers, its bans; the scripts keep whatever is newer).
     this.#scores.reconnected();
+    this.#rewriteAll();
     void this.#recover();
   };
   readonly #onError = (error: unknown) => this.#redis.failed(error);
@@ -213,8 +215,9 @@ export class RedisHealthStore implements HealthStore {
     if (this.#closed || this.#applying || this.#live.get(proxyId) !== record) return;
     if (what === 'breaker') {
       const b = record.breaker;
-      if (b.state === 'half-open') return; // the trial's outcome is what the fleet hears
       this.#clearTrialTimer(proxyId);
+      // The trial's outcome is what the fleet hears; meanwhile this worker keeps the trial's token.
+      if (b.state === 'half-open') return this.#keepTrial(proxyId, record);
       // An opening the local-fault guard blames on this worker stays here (its trial still asks the fleet).
       if (!(b.state === 'open' && this.#scores.holds(proxyId, record, b))) void this.#writeBreaker(proxyId, record);
       if (b.state === 'open') this.#armTrial(proxyId, record);
@@ -344,6 +347,22 @@ export class RedisHealthStore implements HealthStore {
     const timer = this.#trialTimers.get(id);
     if (timer) clearTimeout(timer);
     this.#trialTimers.delete(id);
+  }
+
+  /**
+   * While this worker's breaker is half-open, it refreshes the trial token it holds (if it holds
+   * it: a lost race or an unknown opening leaves nothing to keep), so that the other workers do
+   * not start a second trial when a slow one outlasts `trialTtlMs`.
+   */
+  #keepTrial(id: string, record: HealthRecord): void {
+    const halfOpen = record.breaker;
+    const ttl = this.#trialLeadMs * 2 + this.#trialTtlMs;
+    const timer = setInterval(() => {
+      if (this.#live.get(id) !== record || record.breaker !== halfOpen) return this.#clearTrialTimer(id);
+      void this.#run(SCRIPTS.keep, this.#breakerKeys(id), [this.workerId, String(ttl)]);
+    }, this.#trialTtlMs / 3);
+    timer.unref();
+    this.#trialTimers.set(id, timer);
   }
 
   async #claim(id: string, record: HealthRecord): Promise<void> {
@@ -541,6 +560,16 @@ export class RedisHealthStore implements HealthStore {
 
   #breakerKeys(id: string): string[] {
     return [`${this.#prefix}b:${id}`, `${this.#prefix}trial:${id}`, this.#changes];
+  }
+
+  /** Every open breaker (but those the guard keeps local) and every ban of this worker's, written again by the next resync. */
+  #rewriteAll(): void {
+    const now = this.#clock.now();
+    for (const [id, record] of this.#live) {
+      const b = record.breaker;
+      if (b.state === 'open' && b.until > now && !this.#scores.isHeld(id)) this.#markDirty(id, 'breaker');
+      for (const [target, ban] of record.bans) if (ban.until > now) this.#markDirty(id, 'bans', target);
+    }
   }
 
   #markDirty(id: string, what: 'breaker' | 'bans', target?: string): void {

@@ -67,6 +67,17 @@ return {now, 'lost', redis.call('PTTL', KEYS[2])}
 `;
 
 /**
+ * The trial's holder keeps its token while its breaker stays half-open (a trial that needs two
+ * successes can outlast the token). ARGV: worker, ttlMs. Returns 1 when it still held it.
+ */
+export const KEEP = `if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
+
+/**
  * A ban per (proxy, target), merged: the later end wins, the higher level wins.
  * KEYS: [bans hash, -, change log]. ARGV: id, target, kind, banMs, level, worker, retainMs, channel.
  * Returns {now, until, level, kind, at, changed}.
@@ -126,6 +137,7 @@ export const SCRIPTS = {
   open: new Script(OPEN),
   close: new Script(CLOSE),
   claim: new Script(CLAIM),
+  keep: new Script(KEEP),
   ban: new Script(BAN),
   read: new Script(READ),
 } as const;

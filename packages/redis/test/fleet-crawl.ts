@@ -272,7 +272,7 @@ const rows = results.map((r) => [
   String(r.attempts),
   String(r.badFailures),
   String(r.afterOthersFailure),
-  `${(r.afterOthersFailureMs / 1000).toFixed(1)} s`,
+  `${Math.round(r.afterOthersFailureMs)} ms`,
   String(r.afterOthersOpening),
   String(r.navigationsAfterOthersFailure),
   String(r.trials),

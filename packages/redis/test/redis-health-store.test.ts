@@ -215,6 +215,29 @@ describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %
     for (const p of pools) expect(p.getMetrics(proxy)!.circuitState).toBe('closed');
   });
 
+  // (The same script through either client: once is enough.)
+  it.runIf(kind === 'node-redis')('keeps the trial with its worker while the trial outlasts the token', async () => {
+    const options = { trialLeadMs: 100, trialTtlMs: 600 };
+    const workers = await Promise.all([1, 2].map(() => worker('slow-trial', options, { breaker: { openMs: 400, jitter: 0 } })));
+    const [first, second] = workers.map((w) => w.pool) as [ProxyPool, ProxyPool];
+    const proxy = idOf(first, 0);
+    const heard = changeOn(workers[1]!.store, (c) => c.proxyId === proxy && c.source === 'remote');
+    openBreaker(first, proxy);
+    await heard;
+    await expect
+      .poll(() => [first, second].filter((p) => p.getMetrics(proxy)!.circuitState === 'half-open').length, { timeout: 3_000 })
+      .toBe(1);
+    const winner = first.getMetrics(proxy)!.circuitState === 'half-open' ? first : second;
+    const loser = winner === first ? second : first;
+    // Three times the token's life (800 ms with the lead) in half-open: the other worker never starts a trial of its own.
+    const until = Date.now() + 2_400;
+    while (Date.now() < until) {
+      expect(loser.getMetrics(proxy)!.circuitState).toBe('open');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(winner.getMetrics(proxy)!.circuitState).toBe('half-open');
+  });
+
   it('does not hang on a Redis that stops answering: calls time out, the pool goes on, the change is written when it answers again', async () => {
     const a = await worker('hang');
     const b = await worker('hang');
@@ -263,5 +286,24 @@ describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %
     expect(b.pool.getMetrics(p0)!.circuitState).toBe('open');
     expect(b.pool.getMetrics(p1)!.bannedOn).toEqual(['shop.example']);
     await expect.poll(() => a.store.degraded, { timeout: 3_000 }).toBe(false);
+  });
+
+  it.runIf(kind === 'node-redis')('writes what it knew again when Redis comes back empty, for workers that join after', async () => {
+    const a = await worker('amnesia');
+    const b = await worker('amnesia');
+    const [p0, p1] = [idOf(a.pool, 0), idOf(a.pool, 1)];
+    // Written and heard before Redis goes: nothing left to replay.
+    const heard = Promise.all([
+      changeOn(b.store, (c) => c.proxyId === p0 && c.what === 'breaker'),
+      changeOn(b.store, (c) => c.proxyId === p1 && c.what === 'bans'),
+    ]);
+    openBreaker(a.pool, p0);
+    ban(a.pool, p1, idOf(a.pool, 2));
+    await heard;
+    await server.kill();
+    await server.restart();
+    const late = await worker('amnesia');
+    await expect.poll(() => late.pool.getMetrics(p0)!.circuitState, { timeout: 8_000 }).toBe('open');
+    await expect.poll(() => late.pool.getMetrics(p1)!.bannedOn, { timeout: 3_000 }).toEqual(['shop.example']);
   });
 });
