@@ -68,10 +68,13 @@ return {now, 'lost', redis.call('PTTL', KEYS[2])}
 
 /**
  * The trial's holder keeps its token while its breaker stays half-open (a trial that needs two
- * successes can outlast the token). ARGV: worker, ttlMs. Returns 1 when it still held it.
+ * successes can outlast the token), and takes it again when a restarted Redis lost it (else
+ * another worker, writing its opening again, would win a second trial). ARGV: worker, ttlMs.
+ * Returns 1 when it holds it.
  */
-export const KEEP = `if redis.call('GET', KEYS[2]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]))
+export const KEEP = `local holder = redis.call('GET', KEYS[2])
+if holder == ARGV[1] or not holder then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', tonumber(ARGV[2]))
   return 1
 end
 return 0

@@ -187,7 +187,8 @@ describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %
     );
     const pools = workers.map((w) => w.pool);
     const proxy = idOf(pools[0]!, 0);
-    const heard = workers.slice(1).map(({ store }) => changeOn(store, (c) => c.proxyId === proxy && c.source === 'remote'));
+    // (Generous waits: this test ran beside three Chromiums at a load of 30 and took 3 s for one message.)
+    const heard = workers.slice(1).map(({ store }) => changeOn(store, (c) => c.proxyId === proxy && c.source === 'remote', 8_000));
     openBreaker(pools[0]!, proxy);
     await Promise.all(heard);
     // After the opening: exactly one worker admits a trial, the others lost the race for it.
@@ -205,7 +206,7 @@ describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %
     // The trial succeeds twice: the breaker closes fleet-wide.
     const closed = workers
       .filter((_, i) => pools[i] !== winner)
-      .map(({ store }) => changeOn(store, (c) => c.proxyId === proxy && c.what === 'breaker' && c.source === 'remote'));
+      .map(({ store }) => changeOn(store, (c) => c.proxyId === proxy && c.what === 'breaker' && c.source === 'remote', 8_000));
     for (let i = 0; i < 2; i++) {
       const lease = winner.tryAcquire({ exclude: PROXIES.filter((_, j) => j !== 0).map((_, j) => idOf(winner, j + 1)) });
       expect(lease?.proxy.id).toBe(proxy);
