@@ -6,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import type { RedisClientLike, RedisSubscriberLike } from './client.js';
 import { Connection, type Reply } from './connection.js';
 import { FleetScores } from './fleet-scores.js';
+import { FleetTrials } from './fleet-trials.js';
 import { type IoredisLike, fromIoredis, isIoredis } from './ioredis.js';
 import type { LocalFaultGuardOptions } from './local-fault-guard.js';
 import { SCRIPTS, type Script } from './scripts.js';
@@ -104,8 +105,6 @@ export class RedisHealthStore implements HealthStore {
   readonly #prefix: string;
   readonly #channel: string;
   readonly #changes: string;
-  readonly #trialTtlMs: number;
-  readonly #trialLeadMs: number;
   readonly #retainMs: number;
   readonly #live = new Map<string, HealthRecord>();
   /** Ids attached since the last load. */
@@ -113,7 +112,7 @@ export class RedisHealthStore implements HealthStore {
   #loadScheduled = false;
   /** Changes that could not be written (Redis down): written when it is back. */
   readonly #dirty = new Map<string, { breaker: boolean; bans: Set<string> }>();
-  readonly #trialTimers = new Map<string, NodeJS.Timeout>();
+  readonly #trials: FleetTrials;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #resyncTimer: NodeJS.Timeout;
   /** Server time of the last resync (the change log is read from a little before it). */
@@ -146,13 +145,21 @@ export class RedisHealthStore implements HealthStore {
     this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'proxy-pool-redis', namespace: this.namespace });
     this.#clock = options.clock ?? systemClock;
     this.#redis = new Connection(this.#client, this.#log, positive(options.commandTimeoutMs, 1_000, 'commandTimeoutMs'));
-    this.#trialTtlMs = positive(options.trialTtlMs, 30_000, 'trialTtlMs');
-    this.#trialLeadMs = positive(options.trialLeadMs, 250, 'trialLeadMs');
     this.#retainMs = positive(options.retainMs, 3_600_000, 'retainMs');
     const resyncMs = positive(options.resyncMs, 5_000, 'resyncMs');
     this.#prefix = `proxy-pool:{${this.namespace}}:`;
     this.#channel = `${this.#prefix}events`;
     this.#changes = `${this.#prefix}changes`;
+    this.#trials = new FleetTrials({
+      live: this.#live,
+      clock: this.#clock,
+      workerId: this.workerId,
+      leadMs: positive(options.trialLeadMs, 250, 'trialLeadMs'),
+      ttlMs: positive(options.trialTtlMs, 30_000, 'trialTtlMs'),
+      run: (script, keys, args) => this.#run(script, keys, args),
+      keys: (id) => this.#breakerKeys(id),
+      lost: (id, record, next) => this.#apply(id, record, 'breaker', 'trial', next),
+    });
     this.#scores = new FleetScores({
       connection: this.#redis,
       live: this.#live,
@@ -208,19 +215,22 @@ export class RedisHealthStore implements HealthStore {
     this.#live.delete(proxyId);
     this.#dirty.delete(proxyId);
     this.#scores.forget(proxyId);
-    this.#clearTrialTimer(proxyId);
+    this.#trials.clear(proxyId);
   }
 
   changed(proxyId: string, record: HealthRecord, what: 'breaker' | 'bans', target?: string): void {
     if (this.#closed || this.#applying || this.#live.get(proxyId) !== record) return;
     if (what === 'breaker') {
       const b = record.breaker;
-      this.#clearTrialTimer(proxyId);
+      this.#trials.clear(proxyId);
       // The trial's outcome is what the fleet hears; meanwhile this worker keeps the trial's token.
-      if (b.state === 'half-open') return this.#keepTrial(proxyId, record);
+      if (b.state === 'half-open') {
+        this.#trials.keep(proxyId, record);
+        return;
+      }
       // An opening the local-fault guard blames on this worker stays here (its trial still asks the fleet).
       if (!(b.state === 'open' && this.#scores.holds(proxyId, record, b))) void this.#writeBreaker(proxyId, record);
-      if (b.state === 'open') this.#armTrial(proxyId, record);
+      if (b.state === 'open') this.#trials.arm(proxyId, record);
     } else if (target !== undefined) void this.#writeBan(proxyId, record, target);
   }
 
@@ -258,8 +268,7 @@ export class RedisHealthStore implements HealthStore {
     this.#closed = true;
     this.#redis.close();
     clearInterval(this.#resyncTimer);
-    for (const timer of this.#trialTimers.values()) clearTimeout(timer);
-    this.#trialTimers.clear();
+    this.#trials.close();
     this.#client.off('ready', this.#onReady);
     this.#client.off('error', this.#onError);
     this.#live.clear();
@@ -296,7 +305,7 @@ export class RedisHealthStore implements HealthStore {
       // Someone opened it first: the fleet's opening is this worker's too.
       if (changed === 0 && this.#live.get(id) === record && record.breaker.state === 'open') {
         this.#apply(id, record, 'breaker', 'write', this.#openState(serverNow, until, openedAt, streak, reason));
-        this.#armTrial(id, record);
+        this.#trials.arm(id, record);
       }
     } else if (b.state === 'closed') {
       const reply = await this.#run(SCRIPTS.close, keys, [id, String(b.streak), this.workerId, String(this.#retainMs), this.#channel]);
@@ -325,58 +334,6 @@ export class RedisHealthStore implements HealthStore {
     if (!reply) return this.#markDirty(id, 'bans', target);
     const [serverNow, until, level, kind, at, changed] = reply as [number, number, number, Ban['kind'], number, number];
     if (changed === 0) this.#mergeBan(id, record, target, serverNow, until, level, kind, at, 'write');
-  }
-
-  // ── the half-open trial ───────────────────────────────────────────────────
-
-  /** `trialLeadMs` before the opening ends, ask for its trial token. */
-  #armTrial(id: string, record: HealthRecord): void {
-    this.#clearTrialTimer(id);
-    const b = record.breaker;
-    if (b.state !== 'open') return;
-    const delay = Math.max(0, b.until - this.#clock.now() - this.#trialLeadMs);
-    const timer = setTimeout(() => {
-      this.#trialTimers.delete(id);
-      void this.#claim(id, record);
-    }, delay);
-    timer.unref();
-    this.#trialTimers.set(id, timer);
-  }
-
-  #clearTrialTimer(id: string): void {
-    const timer = this.#trialTimers.get(id);
-    if (timer) clearTimeout(timer);
-    this.#trialTimers.delete(id);
-  }
-
-  /**
-   * While this worker's breaker is half-open, it refreshes the trial token it holds (if it holds
-   * it: a lost race or an unknown opening leaves nothing to keep), so that the other workers do
-   * not start a second trial when a slow one outlasts `trialTtlMs`.
-   */
-  #keepTrial(id: string, record: HealthRecord): void {
-    const halfOpen = record.breaker;
-    const ttl = this.#trialLeadMs * 2 + this.#trialTtlMs;
-    const timer = setInterval(() => {
-      if (this.#live.get(id) !== record || record.breaker !== halfOpen) return this.#clearTrialTimer(id);
-      void this.#run(SCRIPTS.keep, this.#breakerKeys(id), [this.workerId, String(ttl)]);
-    }, this.#trialTtlMs / 3);
-    timer.unref();
-    this.#trialTimers.set(id, timer);
-  }
-
-  async #claim(id: string, record: HealthRecord): Promise<void> {
-    if (this.#live.get(id) !== record || record.breaker.state !== 'open') return;
-    const opened = record.breaker;
-    const reply = await this.#run(SCRIPTS.claim, this.#breakerKeys(id), [this.workerId, String(this.#trialLeadMs * 2 + this.#trialTtlMs)]);
-    // Redis down, or no opening known to it: this worker's own breaker decides its trial.
-    if (reply?.[1] !== 'lost') return;
-    if (this.#live.get(id) !== record || record.breaker !== opened) return;
-    const pttl = Number(reply[2]);
-    const until = this.#clock.now() + Math.max(1, pttl > 0 ? pttl : this.#trialTtlMs);
-    const next: BreakerState = { ...opened, until, reason: 'its half-open trial runs in another worker' };
-    this.#apply(id, record, 'breaker', 'trial', next);
-    this.#armTrial(id, record);
   }
 
   // ── what the fleet says ───────────────────────────────────────────────────
@@ -429,7 +386,7 @@ export class RedisHealthStore implements HealthStore {
     if (b.state === 'open' && b.until >= next.until - 5) return;
     if (b.state === 'half-open' && b.trials > 0) return; // its own trial is running: its outcome decides
     this.#apply(id, record, 'breaker', source, next);
-    this.#armTrial(id, record);
+    this.#trials.arm(id, record);
   }
 
   #applyClose(id: string, record: HealthRecord, serverNow: number, since: number, streak: number, source: StoreChange['source']): void {
@@ -439,7 +396,7 @@ export class RedisHealthStore implements HealthStore {
     // An opening here after the fleet's closing is newer than it.
     if (b.state === 'open' && b.openedAt > localSince) return;
     if (this.#dirty.get(id)?.breaker) return;
-    this.#clearTrialTimer(id);
+    this.#trials.clear(id);
     this.#apply(id, record, 'breaker', source, { state: 'closed', failures: 0, streak, since: localSince });
   }
 
