@@ -86,12 +86,18 @@ const NEVER_NEGATIVE = (n: number) => Math.max(0, n);
  *   reads the namespace's change log, since pub/sub loses what is sent while disconnected.
  * - Times cross the wire as server times and are turned into this worker's clock by the gap
  *   to the server's `now` sent with them: no worker compares its clock with another's.
- * - One half-open trial per proxy: `trialLeadMs` before an opening ends, every worker that holds
- *   it open asks for the trial token (SET NX PX). The loser keeps the breaker open until the
- *   token expires (asking again then), so its picks skip the proxy without asking Redis.
+ * - One half-open trial per proxy (fleet-trials.ts): `trialLeadMs` before an opening ends, every
+ *   worker that holds it open asks for the trial token (SET NX PX). The loser keeps the breaker
+ *   open until the token expires (asking again then), so its picks skip the proxy without asking Redis.
+ * - Score inputs (fleet-scores.ts, score-share.ts): every resync pushes this worker's own part of
+ *   each record that changed and merges the other workers' sums in; never a worker's own twice.
+ * - The local-fault guard (local-fault-guard.ts): while most of this worker's proxies fail here
+ *   and other workers succeed, its openings and failures stay local.
  * - Redis down or slow: calls are not sent while the client is not ready, and time out after
  *   `commandTimeoutMs`; the failure is logged once; changes made meanwhile are written when
- *   Redis is back (a dirty set), then the store resyncs. Nothing is ever thrown at the pool.
+ *   Redis is back (a dirty set), and after any reconnect everything this worker knows (open
+ *   breakers, bans, score inputs) is written again (a restarted Redis forgot it); then the store
+ *   resyncs. Nothing is ever thrown at the pool. An ioredis client is wrapped (ioredis.ts).
  */
 export class RedisHealthStore implements HealthStore {
   readonly namespace: string;
