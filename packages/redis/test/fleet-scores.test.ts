@@ -190,6 +190,28 @@ describe('one bad worker does not poison the fleet', () => {
     expect(b.pool.getMetrics(dead)!.circuitState).toBe('open');
   });
 
+  it('shares a false alarm’s openings late: a fresh worker that met dead proxies first, then succeeded', async () => {
+    const a = await worker('false-alarm');
+    const b = await worker('false-alarm');
+    const dead = PROXIES.slice(0, 4);
+    for (const p of PROXIES.slice(5)) succeed(b.pool, p);
+    await resyncs(b.store, 1);
+    await resyncs(a.store, 1);
+    let heard = 0;
+    b.store.onChange((c) => {
+      if (c.what === 'breaker' && dead.includes(c.proxyId)) heard++;
+    });
+    failInTurns(a.pool, dead); // before its first success: it looks like its own network
+    expect(a.store.openingsLocal).toBe(true);
+    await resyncs(b.store, 1);
+    expect(heard).toBe(0);
+    succeed(a.pool, PROXIES[9]!);
+    // Nobody succeeded through them since: its openings were right, and the fleet gets them now.
+    await expect.poll(() => heard, { timeout: 3_000 }).toBe(dead.length);
+    expect(a.store.openingsLocal).toBe(false);
+    for (const p of dead) expect(b.pool.getMetrics(p)!.circuitState).toBe('open');
+  });
+
   it('shares the openings when every worker fails (the proxies really are dead)', async () => {
     const c = await worker('all-dead');
     const d = await worker('all-dead', NO_BREAKER);
