@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { BreakerState, Clock, HealthRecord, HealthStore } from '@proxy-pool/core';
+import type { BreakerState, Clock, HealthRecord, HealthStore, HealthStoreLink, LimitAnswer, LimitClaim } from '@proxy-pool/core';
 import { systemClock } from '@proxy-pool/core';
 import type { Ban } from '@proxy-pool/core';
 import { type Logger, pino } from 'pino';
 import type { RedisClientLike, RedisSubscriberLike } from './client.js';
 import { Connection, type Reply } from './connection.js';
+import { FleetLimits } from './fleet-limits.js';
+import { FleetNews, isNewsMessage } from './fleet-news.js';
 import { FleetScores } from './fleet-scores.js';
 import { FleetTrials } from './fleet-trials.js';
 import { type IoredisLike, fromIoredis, isIoredis } from './ioredis.js';
@@ -119,6 +121,11 @@ export class RedisHealthStore implements HealthStore {
   /** Changes that could not be written (Redis down): written when it is back. */
   readonly #dirty = new Map<string, { breaker: boolean; bans: Set<string> }>();
   readonly #trials: FleetTrials;
+  /** `limits` fleet-wide (fleet-limits.ts) and targets down and gateways' breakers (fleet-news.ts). */
+  readonly #limits: FleetLimits;
+  readonly #news: FleetNews;
+  /** The pool's link: woken after this store changed live records. */
+  #link: HealthStoreLink | undefined;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #resyncTimer: NodeJS.Timeout;
   /** Server time of the last resync (the change log is read from a little before it). */
@@ -180,6 +187,17 @@ export class RedisHealthStore implements HealthStore {
       merged: (id) => this.#announce({ proxyId: id, what: 'scores', source: 'resync' }),
       share: (id, record) => void this.#writeBreaker(id, record),
     });
+    const run = (script: Script, keys: string[], args: string[]) => this.#run(script, keys, args);
+    // A crashed worker's claims come back after a few resyncs; a live worker's are refreshed on each.
+    this.#limits = new FleetLimits({ run, prefix: this.#prefix, workerId: this.workerId, claimTtlMs: Math.max(3 * resyncMs, 15_000) });
+    this.#news = new FleetNews({
+      run,
+      prefix: this.#prefix,
+      channel: this.#channel,
+      workerId: this.workerId,
+      now: () => this.#clock.now(),
+      retainMs: this.#retainMs,
+    });
     this.#client.on('ready', this.#onReady);
     this.#client.on('error', this.#onError);
     this.#sub = this.#client.duplicate();
@@ -238,6 +256,31 @@ export class RedisHealthStore implements HealthStore {
       if (!(b.state === 'open' && this.#scores.holds(proxyId, record, b))) void this.#writeBreaker(proxyId, record);
       if (b.state === 'open') this.#trials.arm(proxyId, record);
     } else if (target !== undefined) void this.#writeBan(proxyId, record, target);
+  }
+
+  link(link: HealthStoreLink): void {
+    this.#link = link;
+    this.#news.link(link);
+  }
+
+  targetChanged(target: string, down: boolean): void {
+    // A worker the local-fault guard blames finds every site down: that stays here too.
+    if (this.#closed || (down && this.#scores.local)) return;
+    void this.#news.targetChanged(target, down);
+  }
+
+  gatewayChanged(gatewayId: string, breaker: BreakerState): void {
+    if (this.#closed || (breaker.state === 'open' && this.#scores.local)) return;
+    void this.#news.gatewayChanged(gatewayId, breaker);
+  }
+
+  /** One round trip: granted, or the fleet's limit and how long it holds the proxy (granted when Redis cannot answer). */
+  claim(claim: LimitClaim): Promise<LimitAnswer> {
+    return this.#closed ? Promise.resolve({ ok: true }) : this.#limits.claim(claim);
+  }
+
+  release(claim: LimitClaim): void {
+    this.#limits.release(claim);
   }
 
   // ── listening ─────────────────────────────────────────────────────────────
@@ -353,6 +396,7 @@ export class RedisHealthStore implements HealthStore {
       return;
     }
     if (message.w === this.workerId) return;
+    if (isNewsMessage(message as { t: string })) return void this.#news.apply(message as never);
     const record = this.#live.get(message.id);
     if (!record) return;
     if (message.t === 'open') {
@@ -445,6 +489,8 @@ export class RedisHealthStore implements HealthStore {
   }
 
   #announce(change: StoreChange): void {
+    // Waiting acquires look again: another worker's closing or a lost trial may free a member.
+    if (change.what !== 'scores') this.#link?.changed();
     if (this.#listeners.size === 0) return;
     for (const listener of this.#listeners) {
       try {
@@ -480,6 +526,8 @@ export class RedisHealthStore implements HealthStore {
       // A restarted Redis forgets everything: what this worker knows is written again by the dirty set.
       await this.#read(this.#syncedAt < 0 ? -1 : this.#syncedAt - 2_000, [], 'resync');
       if (!this.#closed) await this.#scores.sync();
+      if (!this.#closed) await this.#news.resync();
+      if (!this.#closed) await this.#limits.refresh();
       this.#resyncs++;
     } finally {
       this.#recovering = false;
