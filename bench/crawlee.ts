@@ -93,6 +93,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const farm = await ProxyFarm.start({ proxies: mixedList(PROXIES), sites: [{ https: HTTPS }], random: seededRandom(round + 1) });
     const { setup, close } = config.setup(farm);
     const cpuBefore = cpuSeconds();
+    const nodeBefore = process.cpuUsage();
     try {
       const urls = Array.from({ length: PAGES }, (_, i) => farm.site.url(`/page/${i}`));
       const run = await crawlWithCrawlee(urls, setup, {
@@ -102,6 +103,11 @@ for (let round = 0; round < ROUNDS; round++) {
         trace: DEBUG,
       });
       const cpu = cpuSeconds() - cpuBefore;
+      const node = process.cpuUsage(nodeBefore);
+      if (DEBUG)
+        console.log(
+          `    CPU: ${((node.user + node.system) / 1e6).toFixed(1)} s in this process (the farm, Crawlee, the pool), the rest Chromium's`,
+        );
       results.push({ name: config.name, round, run, cpu });
       console.log(
         `  round ${round + 1}, ${config.name}: done in ${run.seconds.toFixed(1)} s, ${cpu.toFixed(0)} CPU s (load average ${load()})`,

@@ -3,6 +3,8 @@ import type { PreflightGate } from './preflight-gate.js';
 
 /** Proxies checked for one page at most before the bridge gives up on finding one that answers. */
 const MAX_CHECKS = 5;
+/** Checks one page waits on at once: the pool's pick, and the next free proxy beside it. */
+const MAX_PARALLEL = 2;
 
 /**
  * A Crawlee request, as the bridge keys its leases: Crawlee hands the same `Request` object to
@@ -83,81 +85,119 @@ export class PageLeases {
   }
 
   /**
-   * The page's lease: the pool's pick, checked first when it has not worked lately. While that
-   * check runs, a proxy that needs none is taken instead if the pool has one now, and the check
-   * goes on aside (its failure is reported, a pass vouches for the proxy's next page): a slow or
-   * hanging proxy's check then costs a socket, not the page's wait (a check that times out waits
-   * a second at least). A session that already has its member waits for that member's check.
+   * The page's lease: the pool's pick, checked first when it has not worked lately. While a
+   * check runs, the pool's next free proxy is taken too: one that needs no check gets the page
+   * at once, one that does is checked beside the first, and the first to pass gets the page.
+   * Checks still running then go on aside (a failure is reported, a pass vouches for the
+   * proxy's next page): a slow or hanging proxy's check costs a socket, not the page's wait (a
+   * check that times out waits a second at least, five before the first answer). A session
+   * that already has its member waits for that member's check alone.
    */
   async #checked(url: string | undefined, sticky: string | undefined, signal: AbortSignal): Promise<Lease> {
     const gate = this.#gate;
     const own = sticky !== undefined && this.#bound.has(sticky);
     const tried: string[] = [];
+    const running = new Map<Lease, Promise<[Lease, Classification | undefined]>>();
+    /** The lease a new session's key chose (the pool bound the key to its proxy). */
+    let keyLease: Lease | undefined;
     let failure: Classification | undefined;
-    for (let check = 0; check < MAX_CHECKS; check++) {
-      const lease = await this.#lease(url, sticky, tried, signal);
-      if (!gate || gate.trusts(lease.proxy)) return lease;
-      tried.push(lease.proxy.id);
-      const checking = gate.check(lease.proxy, url);
-      if (!own) {
-        const other = await this.#insteadOf(lease, url, sticky, tried);
-        if (other) {
-          void checking.then(
-            (f) => this.#settleCheck(lease, f, gate),
-            () => lease.release(),
+    let checks = 0;
+    const decide = (winner: Lease) => {
+      for (const [lease, check] of running)
+        void check.then(
+          ([, f]) => this.#aside(lease, f),
+          () => lease.release(),
+        );
+      running.clear();
+      // A new session's key stays with the proxy it chose only if that proxy got the page.
+      if (sticky !== undefined && !own && keyLease && winner !== keyLease) this.#unbind(sticky);
+      return winner;
+    };
+    try {
+      while (!signal.aborted) {
+        // Another candidate: one to wait for when none is being checked, else one the pool has free now.
+        let lease: Lease | undefined;
+        if (running.size === 0 && checks < MAX_CHECKS) {
+          const bound = sticky !== undefined && this.#bound.has(sticky);
+          lease = await this.#lease(url, sticky, tried, signal);
+          if (sticky !== undefined && !bound && this.#bound.has(sticky)) keyLease = lease;
+        } else if (!own && running.size < MAX_PARALLEL && checks < MAX_CHECKS) {
+          lease = await this.#leaseNow(url, tried);
+          // Two sessions of one gateway would both ask the gateway: its check is already running.
+          const gateway = lease && this.#gatewayOf(lease);
+          if (gateway !== undefined && [...running.keys()].some((r) => this.#gatewayOf(r) === gateway)) {
+            lease!.release();
+            lease = undefined;
+          }
+        }
+        if (lease) {
+          tried.push(lease.proxy.id);
+          if (!gate || gate.trusts(lease.proxy)) return decide(lease);
+          checks++;
+          const checked = lease;
+          running.set(
+            checked,
+            gate.check(checked.proxy, url).then((f) => [checked, f]),
           );
-          return other;
+          if (!own && running.size < MAX_PARALLEL && checks < MAX_CHECKS) continue;
+        }
+        if (running.size === 0) break;
+        const [done, f] = await Promise.race(running.values());
+        running.delete(done);
+        if (!f) return decide(done);
+        failure = f;
+        done.failure({ kind: f.kind, status: f.status });
+        // The key's member failed before the session used it: it chooses again (and drops a gateway session).
+        if (sticky !== undefined && (own || done === keyLease)) {
+          this.forget(sticky);
+          keyLease = undefined;
         }
       }
-      failure = await checking;
-      if (!this.#settleCheck(lease, failure, undefined)) return lease;
-      // The key's member failed before the session used it: it chooses again (and drops a gateway session).
-      if (sticky) this.forget(sticky);
-      if (signal.aborted) break;
+    } catch (error) {
+      for (const [lease, check] of running)
+        void check.then(
+          ([, f]) => this.#aside(lease, f),
+          () => lease.release(),
+        );
+      throw error;
     }
+    for (const [lease, check] of running)
+      void check.then(
+        ([, f]) => this.#aside(lease, f),
+        () => lease.release(),
+      );
+    if (signal.aborted) throw signal.reason;
     throw new AttemptFailedError(failure?.kind ?? 'unknown', {
       status: failure?.status,
       message: `${tried.length} proxies failed their pre-flight check for ${url ?? 'the browser'}; last: ${failure?.evidence ?? failure?.kind}`,
     });
   }
 
-  /**
-   * A lease now on a proxy that needs no check, to use while `checked`'s check runs aside; none
-   * when the pool has no such proxy free now. A new session's key moves to it (it had just
-   * chosen the proxy being checked), or has no member again when there is none.
-   */
-  async #insteadOf(checked: Lease, url: string | undefined, sticky: string | undefined, tried: string[]): Promise<Lease | undefined> {
-    const unbind = () => {
-      if (sticky === undefined) return;
-      this.#bound.delete(sticky);
-      this.#pool.forgetSticky(sticky);
-    };
-    unbind();
-    const now = (options: { sticky?: string }) =>
-      this.#pool.acquire({ target: url, exclude: tried, wait: false, ...options }).catch((error: unknown) => {
-        if (error instanceof NoProxyAvailableError) return undefined;
-        throw error;
-      });
-    let other = sticky === undefined ? undefined : await now({ sticky });
-    if (other) this.#bound.add(sticky!);
-    else other = await now({});
-    if (other && other.proxy.id !== checked.proxy.id && this.#gate!.trusts(other.proxy)) return other;
-    other?.release();
-    unbind();
-    return undefined;
+  #gatewayOf(lease: Lease): string | undefined {
+    return this.#pool.getMetrics(lease.proxy.id)?.gateway;
   }
 
-  /** Ends a checked lease that failed (true), or vouches for a proxy that passed aside (its lease released). */
-  #settleCheck(lease: Lease, failure: Classification | undefined, aside: PreflightGate | undefined): boolean {
-    if (failure) {
-      lease.failure({ kind: failure.kind, status: failure.status });
-      return true;
-    }
-    if (aside) {
-      aside.vouch(lease.proxy);
+  /** A lease now on the pool's pick for `url`, no key, none of `tried`; undefined when none is free now. */
+  #leaseNow(url: string | undefined, tried: string[]): Promise<Lease | undefined> {
+    return this.#pool.acquire({ target: url, exclude: tried, wait: false }).catch((error: unknown) => {
+      if (error instanceof NoProxyAvailableError) return undefined;
+      throw error;
+    });
+  }
+
+  /** A check that ended after another proxy got the page: a failure is reported, a pass vouches for the proxy (its lease released). */
+  #aside(lease: Lease, failure: Classification | undefined): void {
+    if (failure) lease.failure({ kind: failure.kind, status: failure.status });
+    else {
+      this.#gate?.vouch(lease.proxy);
       lease.release();
     }
-    return false;
+  }
+
+  /** A new session's key lets go of the proxy it had just chosen (another got the page): its next page chooses afresh. */
+  #unbind(key: string): void {
+    this.#bound.delete(key);
+    this.#pool.forgetSticky(key);
   }
 
   /**

@@ -231,6 +231,22 @@ describe('crawleeBridge: a pool lease per page', () => {
     hanging.close();
   });
 
+  it('two proxies that have not worked yet are checked side by side: the first to pass gets the page', async () => {
+    const hanging = await startProxy('hang');
+    const hangingUrl = urlOf(hanging);
+    const pool = new ProxyPool({ proxies: [hangingUrl, urlOf(proxyB)], rotation: 'round-robin' });
+    const bridge = crawleeBridge(pool, { preflight: { timeoutMs: 1_000 } });
+    let timedOut = false;
+    const checked = new Promise((resolve) => pool.once('failure', resolve)).finally(() => {
+      timedOut = true;
+    });
+    expect(await bridge.proxyConfiguration.newUrl(undefined, { request: { url: 'http://site.test/page/1' } } as never)).toBe(urlOf(proxyB));
+    expect(timedOut).toBe(false);
+    expect(await checked).toMatchObject({ kind: 'timeout', proxy: { id: hangingUrl } });
+    await pool.close();
+    hanging.close();
+  });
+
   it('a proxy that passed its check aside gets its next page without another check', async () => {
     const slow = await startProxy(30);
     const slowUrl = urlOf(slow);
