@@ -8,9 +8,6 @@ export const LEASE_INDEX: unique symbol = Symbol('proxy-pool.lease-index');
 /** @internal — how many proxies the pool had removed when the lease began: while that is unchanged, the index holds. */
 export const LEASE_REMOVALS: unique symbol = Symbol('proxy-pool.lease-removals');
 
-/** @internal — the lease's claim on fleet-wide limits, when the store granted one (released when the lease ends). */
-export const LEASE_CLAIM: unique symbol = Symbol('proxy-pool.lease-claim');
-
 /** The pool's side of a lease: how the lease hands back its one outcome. */
 export interface LeaseOwner {
   settle(lease: Lease, outcome: Outcome | undefined): boolean;
@@ -37,8 +34,6 @@ export class Lease {
   [LEASE_INDEX] = -1;
   /** @internal */
   [LEASE_REMOVALS] = 0;
-  /** @internal */
-  [LEASE_CLAIM]: unknown = undefined;
 
   constructor(owner: LeaseOwner, id: number, proxy: Proxy, target: string | undefined, acquiredAt: number, trial: boolean) {
     this.#owner = owner;

@@ -11,7 +11,7 @@
 import { NoProxyAvailableError, PoolClosedError } from '../errors.js';
 import type { HealthStore, LimitAnswer, LimitClaim } from '../health/record.js';
 import { NEEDS_CHECK_OWN_LIMITS, ROW_STRIDE, USES } from '../health/table.js';
-import { LEASE_CLAIM, LEASE_ENTRY, type Lease } from '../lease.js';
+import { LEASE_ENTRY, type Lease } from '../lease.js';
 import type { PoolEntry } from './entry.js';
 import { type AcquireOptions, NO_TARGET } from './shared.js';
 import type { Spacing } from './spacing.js';
@@ -36,6 +36,8 @@ export type ClaimingStore = HealthStore & Required<Pick<HealthStore, 'claim'>>;
 export class FleetClaims {
   readonly #store: ClaimingStore;
   readonly #host: ClaimHost;
+  /** Granted claims by lease, released when the lease ends (kept here, not on every Lease: the hot path's leases stay as small as they were). */
+  readonly #granted = new WeakMap<Lease, LimitClaim>();
 
   constructor(store: ClaimingStore, host: ClaimHost) {
     this.#store = store;
@@ -65,7 +67,7 @@ export class FleetClaims {
         throw new PoolClosedError('the pool is closed');
       }
       if (answer.ok) {
-        lease[LEASE_CLAIM] = claim;
+        this.#granted.set(lease, claim);
         return lease;
       }
       this.#handBack(lease, answer);
@@ -131,7 +133,11 @@ export class FleetClaims {
     lease.release();
   }
 
-  release(claim: LimitClaim): void {
+  /** The lease ended: its claim, if the fleet granted one, is released (once). */
+  ended(lease: Lease): void {
+    const claim = this.#granted.get(lease);
+    if (claim === undefined) return;
+    this.#granted.delete(lease);
     try {
       this.#store.release?.(claim);
     } catch {

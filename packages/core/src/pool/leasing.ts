@@ -20,8 +20,7 @@ import {
   SCORED_AT,
   USES,
 } from '../health/table.js';
-import { LEASE_CLAIM, LEASE_ENTRY, LEASE_INDEX, LEASE_REMOVALS, Lease, type LeaseOwner } from '../lease.js';
-import type { LimitClaim } from '../health/record.js';
+import { LEASE_ENTRY, LEASE_INDEX, LEASE_REMOVALS, Lease, type LeaseOwner } from '../lease.js';
 import { type ClaimHost, type ClaimingStore, FleetClaims } from './fleet-claims.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Outcome } from '../outcome.js';
@@ -324,7 +323,7 @@ export class Leasing implements LeaseOwner {
     const members = this.#members;
     let index = lease[LEASE_INDEX];
     // The fleet's count ends with the lease, whatever happened to the member meanwhile.
-    if (lease[LEASE_CLAIM] !== undefined) this.#fleet?.release(lease[LEASE_CLAIM] as LimitClaim);
+    if (this.#fleet !== undefined) this.#fleet.ended(lease);
     // No member removed since the lease began (the usual case): its member is still at that
     // index, known without reading per-member memory (checking entries[index] instead cost a
     // fifth of the pick-and-report benchmark's time at 100,000 proxies). Otherwise it may have
