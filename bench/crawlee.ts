@@ -9,7 +9,8 @@
  *
  *   pnpm bench:crawlee                       120 https pages, concurrency 8, 20 proxies, 2 rounds
  *   (also CRAWLEE_PAGES, CRAWLEE_CONCURRENCY, CRAWLEE_PROXIES, CRAWLEE_NAV_TIMEOUT_SECS, CRAWLEE_HTTP=1,
- *    CRAWLEE_ROUNDS, CRAWLEE_ONLY=ceiling,bridge, CRAWLEE_DEBUG=1: where each configuration's time went, by kind of proxy)
+ *    CRAWLEE_ROUNDS, CRAWLEE_ONLY=ceiling,bridge, CRAWLEE_DEBUG=1: where each configuration's time went, by kind of proxy,
+ *    CRAWLEE_OVERHEAD=1: the bridge over the good proxies only too, CRAWLEE_BRIDGE_OPTIONS='{"sticky":false}': bridge options to try)
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -43,6 +44,10 @@ const configurations: Array<{ name: string; setup: (farm: ProxyFarm) => { setup:
     }),
   },
   { name: 'Crawlee through the bridge', setup: (farm) => throughBridge(farm, {}) },
+  // What the bridge costs by itself: the ceiling's proxies, through the bridge.
+  ...(process.env.CRAWLEE_OVERHEAD === '1'
+    ? [{ name: 'the bridge, good proxies only', setup: (farm: ProxyFarm) => throughBridge(farm, {}, (name) => name.startsWith('good-')) }]
+    : []),
   ...(variant ? [{ name: `the bridge with ${variant}`, setup: (farm: ProxyFarm) => throughBridge(farm, JSON.parse(variant)) }] : []),
   {
     name: 'Crawlee, all proxies, its own rotation',
@@ -50,8 +55,9 @@ const configurations: Array<{ name: string; setup: (farm: ProxyFarm) => { setup:
   },
 ];
 
-function throughBridge(farm: ProxyFarm, options: CrawleeBridgeOptions) {
-  const pool = new ProxyPool({ proxies: farm.urls, random: seededRandom(7) });
+function throughBridge(farm: ProxyFarm, options: CrawleeBridgeOptions, only?: (name: string) => boolean) {
+  const proxies = farm.proxies.filter((p) => !only || only(p.name)).map((p) => p.url);
+  const pool = new ProxyPool({ proxies, random: seededRandom(7) });
   const bridge = crawleeBridge(pool, options);
   if (DEBUG) watchPool(pool, farm);
   return {

@@ -1,4 +1,5 @@
 import { AttemptFailedError, type Classification, type Lease, NoProxyAvailableError, type Outcome, type ProxyPool } from '@proxy-pool/core';
+import { needsPreflight } from '@proxy-pool/browser';
 import type { PreflightGate } from './preflight-gate.js';
 
 /** Proxies checked for one page at most before the bridge gives up on finding one that answers. */
@@ -177,12 +178,9 @@ export class PageLeases {
     return this.#pool.getMetrics(lease.proxy.id)?.gateway;
   }
 
-  /** A lease now on the pool's pick for `url`, no key, none of `tried`; undefined when none is free now. */
+  /** A lease now on the pool's pick for `url`, no key, none of `tried` and none on probation; undefined when none is free now. */
   #leaseNow(url: string | undefined, tried: string[]): Promise<Lease | undefined> {
-    return this.#pool.acquire({ target: url, exclude: tried, wait: false }).catch((error: unknown) => {
-      if (error instanceof NoProxyAvailableError) return undefined;
-      throw error;
-    });
+    return this.#now(url, [...tried, ...this.#onProbation(tried)], undefined);
   }
 
   /** A check that ended after another proxy got the page: a failure is reported, a pass vouches for the proxy (its lease released). */
@@ -205,22 +203,49 @@ export class PageLeases {
    * member no other key chose, or a fresh gateway session), else the pool's pick without a key:
    * a new Crawlee session is not held up because every member already serves another one (the
    * pool's sticky pick does not share members between keys: it waits), and the page keeps going.
+   * Either way a proxy on probation (see `#onProbation`) is passed over while another is free.
    */
   async #lease(url: string | undefined, sticky: string | undefined, exclude: string[], signal: AbortSignal): Promise<Lease> {
-    const wait = { target: url, exclude, signal, maxWaitMs: this.#options.maxWaitMs };
-    if (sticky !== undefined) {
-      if (this.#bound.has(sticky)) return this.#pool.acquire({ ...wait, sticky });
+    if (sticky !== undefined && this.#bound.has(sticky)) {
+      return this.#pool.acquire({ target: url, exclude, signal, maxWaitMs: this.#options.maxWaitMs, sticky });
+    }
+    const probation = this.#onProbation(exclude);
+    for (const ex of probation.length > 0 ? [[...exclude, ...probation], exclude] : [exclude]) {
       // Not tryAcquire: acquire also takes the fleet's claim when a health store shares limits.
-      const lease = await this.#pool.acquire({ ...wait, sticky, wait: false }).catch((error: unknown) => {
-        if (error instanceof NoProxyAvailableError) return undefined;
-        throw error;
-      });
+      const lease = sticky === undefined ? undefined : await this.#now(url, ex, sticky);
       if (lease) {
-        this.#bound.add(sticky);
+        this.#bound.add(sticky!);
         return lease;
       }
+      if (ex !== exclude) {
+        const other = await this.#now(url, ex, undefined);
+        if (other) return other;
+      }
     }
-    return this.#pool.acquire(wait);
+    return this.#pool.acquire({ target: url, exclude, signal, maxWaitMs: this.#options.maxWaitMs });
+  }
+
+  /** A lease now (sticky or not), or undefined when none is free now. */
+  #now(url: string | undefined, exclude: string[], sticky: string | undefined): Promise<Lease | undefined> {
+    return this.#pool.acquire({ target: url, exclude, sticky, wait: false }).catch((error: unknown) => {
+      if (error instanceof NoProxyAvailableError) return undefined;
+      throw error;
+    });
+  }
+
+  /**
+   * Proxies on probation: a page of theirs is in flight and they have not worked lately (never
+   * used, failing since their last success: the pre-flight rule, `needsPreflight`). They get no
+   * second page at once while another proxy is free: in bench:crawlee a proxy the site bans
+   * drew a second page before its first 403 came back, and a flaky one a second reset.
+   */
+  #onProbation(exclude: readonly string[]): string[] {
+    const ids: string[] = [];
+    for (const lease of this.#open.values()) {
+      const id = lease.proxy.id;
+      if (!exclude.includes(id) && !ids.includes(id) && needsPreflight(this.#pool, lease.proxy)) ids.push(id);
+    }
+    return ids;
   }
 
   /** Crawlee retired the session `key` (or its member failed a check): the pool forgets the key, and retires a gateway session it had. */

@@ -263,6 +263,18 @@ describe('crawleeBridge: a pool lease per page', () => {
     await pool.close();
   });
 
+  it('a proxy that has not worked yet carries one page at a time while another is free', async () => {
+    const pool = new ProxyPool({ proxies: [urlOf(proxyA), urlOf(proxyB)], rotation: 'round-robin' });
+    const bridge = crawleeBridge(pool, { preflight: false });
+    const newUrl = (n: number) => bridge.proxyConfiguration.newUrl(undefined, { request: { url: `http://site.test/page/${n}` } } as never);
+    expect(await newUrl(1)).toBe(urlOf(proxyA));
+    expect(pool.getProxy()?.id).toBe(urlOf(proxyB)); // round-robin's next pick is A again
+    expect(await newUrl(2)).toBe(urlOf(proxyB));
+    // Both on probation: the third page is not held up.
+    expect([urlOf(proxyA), urlOf(proxyB)]).toContain(await newUrl(3));
+    await pool.close();
+  });
+
   it("a browser's own proxy at launch (newUrl without a request) holds no lease", async () => {
     const { pool, bridge } = setup();
     const url = await bridge.proxyConfiguration.newUrl('launch-session');
