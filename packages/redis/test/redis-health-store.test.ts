@@ -183,7 +183,10 @@ describe.each<ClientKind>(['node-redis', 'ioredis'])('RedisHealthStore through %
 
   it('lets one worker of the fleet trial a half-open proxy; the others keep it open until the trial ends', async () => {
     const workers = await Promise.all(
-      [1, 2, 3].map(() => worker('trial', { trialLeadMs: 200, trialTtlMs: 5_000 }, { breaker: { openMs: 800, jitter: 0 } })),
+      [1, 2, 3].map(() =>
+        // A call slower than commandTimeoutMs is an outage, and then each worker trials on its own (by design): 300 ms was too short at CI's load.
+        worker('trial', { trialLeadMs: 200, trialTtlMs: 5_000, commandTimeoutMs: 3_000 }, { breaker: { openMs: 800, jitter: 0 } }),
+      ),
     );
     const pools = workers.map((w) => w.pool);
     const proxy = idOf(pools[0]!, 0);
