@@ -14,7 +14,15 @@ export {
   type PooledBrowserBaseOptions,
 } from './pooled-browser-base.js';
 export { needsPreflight, PREFLIGHT_TRUST_MS, preflight } from './preflight.js';
-export { type ProxyRoute, RelayManager, SocksRelay, classifyRelayStatus, classifyUpstreamFailure, needsRelay } from './relay/index.js';
+export {
+  type ProxyRoute,
+  RelayManager,
+  SocksRelay,
+  classifyRelayStatus,
+  relayUpstreamUrl,
+  classifyUpstreamFailure,
+  needsRelay,
+} from './relay/index.js';
 export { type PreflightOrigin, preflightOrigin } from './preflight-origin.js';
 export { type ResponseLike, classifyResponseLike, isResponseLike, responseTrackerOptions } from './response-like.js';
 export type { WaitOptions } from './waiting.js';

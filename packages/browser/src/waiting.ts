@@ -1,11 +1,4 @@
-import {
-  type AcquireOptions,
-  type ExecuteOptions,
-  type ProxyPool,
-  type RetryHost,
-  type Task,
-  executeWithRetry,
-} from '@proxy-pool/core';
+import { type AcquireOptions, type ExecuteOptions, type ProxyPool, type RetryHost, type Task, executeWithRetry } from '@proxy-pool/core';
 
 /**
  * How a lease waits for a proxy, as `pool.acquire` takes it: `newContext` passes these to its

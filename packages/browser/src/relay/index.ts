@@ -1,3 +1,3 @@
 export { type ProxyRoute, RelayManager, needsRelay } from './relay-manager.js';
 export { classifyRelayStatus, classifyUpstreamFailure } from './relay-verdicts.js';
-export { SocksRelay } from './socks-relay.js';
+export { SocksRelay, relayUpstreamUrl } from './socks-relay.js';

@@ -40,7 +40,7 @@ export class SocksRelay {
   }
 
   static async start(proxy: Proxy): Promise<SocksRelay> {
-    const upstream = upstreamUrl(proxy);
+    const upstream = relayUpstreamUrl(proxy);
     const server = new RecordingServer({
       port: 0,
       host: '127.0.0.1',
@@ -86,7 +86,7 @@ export class SocksRelay {
  * have it do (with plain `socks5` a plain-http page's name was resolved on this machine: a DNS
  * leak, and names only the proxy can resolve failed).
  */
-function upstreamUrl(proxy: Proxy): string {
+export function relayUpstreamUrl(proxy: Proxy): string {
   const auth = proxy.hasCredentials ? `${encodeURIComponent(proxy.username ?? '')}:${encodeURIComponent(proxy.password ?? '')}@` : '';
   const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
   const scheme = proxy.protocol === 'socks5' ? 'socks5h' : proxy.protocol === 'socks4' ? 'socks4a' : proxy.protocol;

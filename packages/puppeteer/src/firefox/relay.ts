@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { classifyUpstreamFailure } from '@proxy-pool/browser';
+import { classifyUpstreamFailure, relayUpstreamUrl } from '@proxy-pool/browser';
 import { type Classification, type Proxy, classifyError } from '@proxy-pool/core';
 import { Server } from 'proxy-chain';
 
@@ -68,7 +68,7 @@ export class FirefoxRelay {
   }
 
   static async start(proxy: Proxy): Promise<FirefoxRelay> {
-    const upstream = upstreamUrl(proxy);
+    const upstream = relayUpstreamUrl(proxy);
     const server = new RecordingServer({
       port: 0,
       host: '127.0.0.1',
@@ -113,16 +113,4 @@ export class FirefoxRelay {
     for (const socket of this.#sockets) socket.destroy();
     await this.#server.close(true).catch(() => undefined);
   }
-}
-
-/**
- * The upstream as proxy-chain takes it; the credentials only ever live in this string and the
- * relay. SOCKS5 as `socks5h`: proxy-chain would otherwise resolve a plain-http target's name
- * itself (socks-proxy-agent's `socks5`), where Chromium leaves it to the proxy.
- */
-function upstreamUrl(proxy: Proxy): string {
-  const auth = proxy.hasCredentials ? `${encodeURIComponent(proxy.username ?? '')}:${encodeURIComponent(proxy.password ?? '')}@` : '';
-  const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
-  const protocol = proxy.protocol === 'socks5' ? 'socks5h' : proxy.protocol;
-  return `${protocol}://${auth}${host}:${proxy.port}`;
 }
