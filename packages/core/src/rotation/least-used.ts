@@ -111,15 +111,23 @@ export class LeastUsed implements RotationStrategy {
     // The usual case: the least bucket's longest idle proxy is usable.
     const first = this.#heap[0]!.head;
     if (context.isEligibleAt(first)) return first;
-    // Walk on in order: the buckets by key, each from its longest idle proxy.
+    // Walk on in order: the least bucket first (the usual find, with limits: its head was held
+    // for this target, the next one is not), then the others by key, each from its longest idle
+    // proxy. Sorting the buckets only when the least one runs out keeps the usual walk from
+    // allocating (a copy and sort per pick cost a quarter of the rate with `minIntervalMs`).
     const links = this.#links;
-    const ordered = [...this.#heap].sort((a, b) => a.key - b.key);
-    let seen = 0;
-    for (const bucket of ordered) {
-      for (let i = bucket.head; i !== NONE && seen < WALK; i = links[i * LINKS + NEXT]!, seen++) {
-        if (context.isEligibleAt(i)) return i;
+    let seen = 1;
+    for (let i = links[first * LINKS + NEXT]!; i !== NONE && seen < WALK; i = links[i * LINKS + NEXT]!, seen++) {
+      if (context.isEligibleAt(i)) return i;
+    }
+    if (seen < WALK && this.#heap.length > 1) {
+      const ordered = this.#heap.slice(1).sort((a, b) => a.key - b.key);
+      for (const bucket of ordered) {
+        for (let i = bucket.head; i !== NONE && seen < WALK; i = links[i * LINKS + NEXT]!, seen++) {
+          if (context.isEligibleAt(i)) return i;
+        }
+        if (seen >= WALK) break;
       }
-      if (seen >= WALK) break;
     }
     const sampled = this.#leastOfSample(context);
     return sampled >= 0 ? sampled : minimum(context);
