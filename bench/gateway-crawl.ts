@@ -29,11 +29,19 @@ const ROUNDS = Math.max(1, Number(process.env.GATEWAY_ROUNDS ?? 3));
 const SEED = Number(process.env.GATEWAY_SEED ?? 42);
 // Providers' documented defaults (reference/gateways.md): 10 minutes sticky, 60 s idle drop.
 const STICKY_MS = Number(process.env.GATEWAY_STICKY_MS ?? 600_000);
-const IDLE_MS = Number(process.env.GATEWAY_IDLE_MS ?? 60_000);
-/** A configuration that cannot fetch (its one exit banned) would otherwise wait out bans for many minutes. */
+// Not the providers' 60 s here: configurations take turns, so each sits idle for a minute or two
+// between its rounds, which no steady crawl does, and idle drops hit whichever configuration the
+// order left waiting longest (the pool's `{session}` one: 9 of its 30 sessions retired idle in one
+// run, its oracle's none). Idle retirement has unit and e2e tests of its own.
+const IDLE_MS = Number(process.env.GATEWAY_IDLE_MS ?? 600_000);
+/** The pool retires an idle session a little before the gateway drops it, as its defaults do (50 s for 60 s). */
+const POOL_IDLE_MS = Math.round((IDLE_MS * 50) / 60);
+/** A configuration that cannot fetch (its one exit banned) would otherwise wait out bans for many minutes (a third a round). */
 const BUDGET_MS = Number(process.env.GATEWAY_BUDGET_S ?? 150) * 1_000;
 const MIX = { good: 55, banned: 25, dead: 10, slow: 10 };
 const only = process.env.GATEWAY_ONLY?.split(',');
+/** GATEWAY_DEBUG=1: where each configuration's time went (waits for a lease, attempts by result, retirements). */
+const DEBUG = process.env.GATEWAY_DEBUG === '1';
 
 interface Config {
   name: string;
@@ -93,14 +101,26 @@ class GatewayCrawl {
   readonly failures = new Map<string, number>();
   /** The gateway's own breaker openings, by reason (a gateway at fault holds every session back). */
   readonly gatewayOpens = new Map<string, number>();
+  /** GATEWAY_DEBUG: time waited for leases, attempts' time by result, sessions retired by reason. */
+  readonly debug = { waits: 0, waitedMs: 0, okMs: 0, ok: 0, failMs: 0, fail: 0, outsideMs: 0, retired: new Map<string, number>() };
 
   constructor(config: Config, gateway: FarmGateway, browser: Browser, url: (i: number) => string) {
     this.config = config;
     this.gateway = gateway;
     this.#url = url;
-    this.#pool = new ProxyPool({ proxies: config.input(gateway) });
+    this.#pool = new ProxyPool({ proxies: config.input(gateway), gateway: { idleTtlMs: POOL_IDLE_MS } });
     this.#pool.on('failure', ({ kind }) => this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1));
     this.#pool.on('gatewayOpen', ({ reason }) => this.gatewayOpens.set(reason, (this.gatewayOpens.get(reason) ?? 0) + 1));
+    if (DEBUG) {
+      this.#pool.on('acquired', ({ waitedMs }) => {
+        if (waitedMs > 0) this.debug.waits++;
+        this.debug.waitedMs += waitedMs;
+      });
+      this.#pool.on('sessionRetired', ({ reason }) => {
+        const why = reason.replace(/\d+/g, 'N');
+        this.debug.retired.set(why, (this.debug.retired.get(why) ?? 0) + 1);
+      });
+    }
     this.#pooled = withProxyPool(browser, this.#pool, {
       navigationTimeoutMs: NAV_TIMEOUT,
       reuseContexts: true,
@@ -111,7 +131,9 @@ class GatewayCrawl {
   /** Crawls pages [from, to) at the configured concurrency, within what is left of its time budget. */
   async crawl(from: number, to: number): Promise<void> {
     const began = Date.now();
-    const left = BUDGET_MS - this.ms;
+    // A round's share of the budget at most: a configuration that cannot fetch must not keep the
+    // others idle for its whole budget in one round.
+    const left = Math.min(BUDGET_MS - this.ms, BUDGET_MS / ROUNDS);
     const budget = new AbortController();
     const timer = setTimeout(() => budget.abort(), Math.max(0, left));
     let next = from;
@@ -123,22 +145,40 @@ class GatewayCrawl {
             continue;
           }
           const url = this.#url(i);
+          const pageBegan = Date.now();
+          let inTasksMs = 0;
           try {
             const title = await this.#pooled.run(
               async ({ page }) => {
                 this.attempts++;
-                await page.goto(url);
-                return page.title();
+                const began = Date.now();
+                try {
+                  await page.goto(url);
+                  const title = await page.title();
+                  this.debug.ok++;
+                  this.debug.okMs += Date.now() - began;
+                  return title;
+                } catch (error) {
+                  this.debug.fail++;
+                  this.debug.failMs += Date.now() - began;
+                  throw error;
+                } finally {
+                  inTasksMs += Date.now() - began;
+                }
               },
               // The farm's site has a self-signed certificate.
               { target: url, contextOptions: { ignoreHTTPSErrors: true }, signal: budget.signal },
             );
+            this.debug.outsideMs += Date.now() - pageBegan - inTasksMs;
             if (title === `Page ${i}`) this.fetched++;
             else this.failed++;
-          } catch {
+          } catch (error) {
             // A page cut off by the end of the budget was not given its chance: not a failure.
             if (budget.signal.aborted) this.skipped++;
-            else this.failed++;
+            else {
+              this.failed++;
+              if (DEBUG) console.log(`    ${this.config.name}: page ${i} lost: ${String((error as Error).message).split('\n')[0]}`);
+            }
           }
         }
       }),
@@ -186,6 +226,14 @@ for (const c of crawls) {
   const kinds = [...c.failures].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   const opens = [...c.gatewayOpens].map(([why, n]) => `${n}× "${why}"`).join(', ') || 'none';
   console.log(`  ${c.config.name}: failures reported ${kinds}; gateway breaker opened ${opens}`);
+  if (DEBUG) {
+    const d = c.debug;
+    const retired = [...d.retired].map(([why, n]) => `${n}× ${why}`).join(', ') || 'none';
+    console.log(
+      `    debug: ${d.waits} waits for a lease, ${(d.waitedMs / 1000).toFixed(1)} s in all; good attempts ${d.ok} (${(d.okMs / Math.max(1, d.ok)).toFixed(0)} ms each), ` +
+        `failed ${d.fail} (${(d.failMs / 1000).toFixed(1)} s in all); outside the task (lease, context, pre-flight, backoff) ${(d.outsideMs / 1000).toFixed(1)} s in all; retired: ${retired}`,
+    );
+  }
 }
 const rate = (c: GatewayCrawl) => c.fetched / Math.max(0.001, c.ms / 1000);
 const header = [

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, type Lease, NoProxyAvailableError, ProxyPool, parseProxy } from '../src/index.js';
+import {
+  AttemptFailedError,
+  InvalidOptionError,
+  type Lease,
+  NoProxyAvailableError,
+  ProxyPool,
+  RetriesExhaustedError,
+  parseProxy,
+} from '../src/index.js';
 import { FakeClock, seededRandom } from '../src/testing/index.js';
 
 const GATEWAY = 'http://customer-acme-sessid-{session}:s3cret@gate.provider.example:7777';
@@ -88,6 +96,57 @@ describe('rotating gateways', () => {
     ]);
     expect(pool.size).toBe(1);
     expect(pool.gateways[0]).toMatchObject({ minted: 3, retired: 2 });
+  });
+
+  it('keep a job’s retries when fresh sessions draw bad exits, up to `retries` such draws; not for a gateway at fault', async () => {
+    // Each attempt on a fresh session is one draw of an exit: banned, dead behind the gateway, banned, banned, good.
+    const exits = ['blocked', 'proxy_error', 'blocked', 'blocked', 'blocked', 'ok'] as const;
+    const run = async ({ pool, clock }: { pool: ProxyPool; clock: FakeClock }, retries: number, kinds: readonly string[]) => {
+      const seen: string[] = [];
+      const job = pool
+        .executeWithRetry(
+          async (proxy) => {
+            const kind = kinds[seen.length] ?? 'ok';
+            seen.push(proxy.id);
+            if (kind !== 'ok') throw new AttemptFailedError(kind as 'blocked');
+            return 'page';
+          },
+          { target: SHOP, retries },
+        )
+        .catch((error: Error) => error);
+      // Fake time moves on until the job ends (its backoff sleeps pass at once); bounded.
+      let done = false;
+      void job.finally(() => {
+        done = true;
+      });
+      for (let t = 0; t < 600_000 && !done; t += 50) await clock.advance(50);
+      const result = await job;
+      return { result, attempts: seen.length, distinct: new Set(seen).size };
+    };
+    // retries: 2 → up to 2 free draws and 3 counted attempts: the 5th session's good exit fetches the page.
+    const lucky = await run(gatewayPool({ gateway: { sessions: 10 } }), 2, exits.slice(1));
+    expect(lucky).toEqual({ result: 'page', attempts: 5, distinct: 5 });
+    // One bad draw more and the job gives up, with every attempt listed.
+    const unlucky = await run(gatewayPool({ gateway: { sessions: 10 } }), 2, exits);
+    expect(unlucky.result).toBeInstanceOf(RetriesExhaustedError);
+    expect((unlucky.result as RetriesExhaustedError).attempts).toHaveLength(5);
+    // Fixed proxies are not draws: retries + 1 attempts.
+    const fixedClock = new FakeClock();
+    const fixed = new ProxyPool({
+      proxies: Array.from({ length: 8 }, (_, i) => `10.0.0.${i + 1}:8080`),
+      clock: fixedClock,
+      targetHealth: false,
+    });
+    expect((await run({ pool: fixed, clock: fixedClock }, 2, exits)).attempts).toBe(3);
+    // Refused credentials are the gateway's, not a draw: no fresh session is burnt for free.
+    const refusing = await run(gatewayPool({ gateway: { sessions: 10 }, breaker: { failureThreshold: 50 } }), 2, [
+      'proxy_auth',
+      'proxy_auth',
+      'proxy_auth',
+      'proxy_auth',
+    ]);
+    expect(refusing.result).toBeInstanceOf(Error);
+    expect(refusing.attempts).toBeLessThanOrEqual(3);
   });
 
   it('retire a session before its lifetime ends and after it idles, never under a running lease', async () => {

@@ -10,17 +10,16 @@
  */
 import type { Logger } from 'pino';
 import type { FailureKind } from '../failure-kinds.js';
-import { type GatewayHealth, freshGatewayHealth, gatewayOnFailure, gatewayOnSuccess, isGatewayFault } from '../gateway/gateway-health.js';
+import { freshGatewayHealth, gatewayOnFailure, gatewayOnSuccess, isGatewayFault } from '../gateway/gateway-health.js';
 import type { MemberSettings } from '../gateway/member-input.js';
 import type { Gateway, SessionInfo } from '../gateway/types.js';
 import { SESSION_ID_PATTERN, gatewayId, randomSessionId, sessionProxy } from '../gateway/template.js';
 import { InvalidOptionError } from '../errors.js';
 import { type BreakerState, admits, advance } from '../health/breaker.js';
-import { type ResolvedGatewayOptions, type ResolvedOptions, resolveGateway, resolveLimits } from '../options.js';
+import { type ResolvedOptions, resolveGateway, resolveLimits } from '../options.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import type { PoolEntry } from './entry.js';
-import type { Members } from './members.js';
 import type { PoolEmitter } from './shared.js';
 
 /** What `pool.gateways` tells of each rotating gateway. Ids only, never a password. */
@@ -43,7 +42,6 @@ type GatewayRoomOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' |
 
 export class Gateways {
   readonly #byId = new Map<string, Gateway>();
-  readonly #members: Members;
   readonly #options: GatewayRoomOptions;
   readonly #log: Logger;
   readonly #emitter: PoolEmitter;
@@ -54,14 +52,12 @@ export class Gateways {
   #nextSweepAt = 0;
 
   constructor(
-    members: Members,
     options: GatewayRoomOptions,
     log: Logger,
     emitter: PoolEmitter,
     add: (proxy: Proxy) => PoolEntry | undefined,
     remove: (entry: PoolEntry) => void,
   ) {
-    this.#members = members;
     this.#options = options;
     this.#log = log;
     this.#emitter = emitter;
@@ -159,11 +155,11 @@ export class Gateways {
     if (session.retiring !== undefined) return false;
     const gateway = session.gateway;
     const { sessionTtlMs, idleTtlMs } = gateway.settings;
-    if (now - session.mintedAt >= sessionTtlMs) return this.#markRetiring(entry, session, `reached its lifetime (${sessionTtlMs} ms)`);
+    if (now - session.mintedAt >= sessionTtlMs) return this.#markRetiring(session, `reached its lifetime (${sessionTtlMs} ms)`);
     // Idle since its last lease began or ended (a session never used has no exit yet: nothing to drop).
     const lastActive = Math.max(entry.lastUsedAt ?? -1, entry.lastSuccessAt ?? -1, entry.lastFailureAt ?? -1);
     if (entry.inFlight === 0 && lastActive >= 0 && now - lastActive >= idleTtlMs)
-      return this.#markRetiring(entry, session, `idle for ${idleTtlMs} ms`);
+      return this.#markRetiring(session, `idle for ${idleTtlMs} ms`);
     const breaker = this.#gatewayBreaker(gateway, now);
     if (breaker.state === 'closed') return true;
     // Half-open: one trial at a time across the gateway's sessions.
@@ -185,14 +181,7 @@ export class Gateways {
    * A session's outcome, seen from its gateway. Returns true when the failure is the gateway's
    * own (refused credentials or connections): then it is not the session's to pay for.
    */
-  outcome(
-    entry: PoolEntry,
-    session: SessionInfo,
-    ok: boolean,
-    kind: FailureKind | undefined,
-    now: number,
-    leaseStartedAt?: number,
-  ): boolean {
+  outcome(session: SessionInfo, ok: boolean, kind: FailureKind | undefined, now: number, leaseStartedAt?: number): boolean {
     const gateway = session.gateway;
     const before: string = gateway.health.breaker.state;
     if (ok) {
@@ -232,13 +221,13 @@ export class Gateways {
   }
 
   /** A failure was charged to the session (a ban, or a fault of its exit): it is retired and replaced. */
-  charged(entry: PoolEntry, session: SessionInfo, why: string): void {
-    this.#markRetiring(entry, session, why);
+  charged(session: SessionInfo, why: string): void {
+    this.#markRetiring(session, why);
   }
 
   /** Retires a session on request (its sticky key's owner is done with it: a crawler retired its own session). */
-  retire(entry: PoolEntry, session: SessionInfo, why: string): void {
-    this.#markRetiring(entry, session, why);
+  retire(session: SessionInfo, why: string): void {
+    this.#markRetiring(session, why);
     this.sweep(this.#options.clock.now());
   }
 
@@ -265,7 +254,7 @@ export class Gateways {
     }
   }
 
-  #markRetiring(entry: PoolEntry, session: SessionInfo, why: string): false {
+  #markRetiring(session: SessionInfo, why: string): false {
     if (session.retiring === undefined) {
       session.retiring = why;
       this.#retiring++;

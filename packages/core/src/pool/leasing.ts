@@ -30,10 +30,11 @@ import { CandidateView } from './candidate-view.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
 import type { Gateways } from './gateways.js';
-import { Spacing, type TargetStarts } from './spacing.js';
+import { Limits } from './limits.js';
+import type { Spacing, TargetStarts } from './spacing.js';
 import { type AvailabilityView, nextAvailableAt, noProxyError } from './unavailable.js';
 import { Waiting } from './waiting.js';
-import { STICKY_OK, STICKY_WAIT, type StickyState, StickyKeys } from './sticky.js';
+import { STICKY_OK, STICKY_WAIT, StickyKeys, type StickyView, stickyState } from './sticky.js';
 import { type AcquireOptions, NO_TARGET, SCORE_TTL_MS } from './shared.js';
 
 /** What leasing needs of Outcomes: breakers with time applied, and where a lease's outcome goes. */
@@ -45,9 +46,6 @@ export interface LeaseHealth {
 }
 
 type LeasingOptions = Pick<ResolvedOptions, 'clock' | 'random' | 'breaker' | 'maxWaitMs' | 'limits' | 'healthStore'>;
-
-/** Which limit held a member back from a pick (see `limits`). */
-export type HeldBy = 'maxInFlight' | 'minIntervalMs';
 
 export class Leasing implements LeaseOwner {
   readonly #members: Members;
@@ -64,23 +62,22 @@ export class Leasing implements LeaseOwner {
    * 2: all), or never (3: sessions, a new key's second look: a session is one identity).
    */
   #avoidChosen: 0 | 1 | 2 | 3 = 0;
-  /** During a sticky lease: the key (its member's one-identity rule does not hold its own leases apart). */
-  #pickKey: string | undefined;
   /** What a built-in strategy's onUpdated is given on the hot path (see CandidateView). */
   readonly #view: CandidateView;
   /** What `PickContext.viewAt` points (apart from #view, so that a hook never moves a pick's view). */
   readonly #pickView: CandidateView;
   readonly #waiting: Waiting;
   #nextLeaseId = 1;
-  /** The pool's `limits.maxInFlight` (Infinity: none). */
+  readonly #limits: Limits;
+  // The limits' fields the hot path reads, copied (see pool/limits.ts).
   readonly #maxInFlight: number;
-  /** Lease starts per target, when `limits.minIntervalMs` is set. */
   readonly #spacing: Spacing | undefined;
-  /** Whether the pool has limits at all: without, a pick never looks at them. */
   readonly #limited: boolean;
-  /** The current pick's target's starts (spacing), read once a pick; and the spacing. */
-  #pickStarts: TargetStarts | undefined;
   readonly #spacingMs: number;
+  /** The current pick's target's starts (spacing), read once a pick. */
+  #pickStarts: TargetStarts | undefined;
+  /** What judging a sticky key's member reads (pool/sticky.ts). */
+  readonly #stickyView: StickyView;
   /** What explaining unavailability reads of the rooms (pool/unavailable.ts). */
   readonly #availability: AvailabilityView;
   /** Fleet-wide limits, when the health store shares them (see fleet-claims.ts). */
@@ -99,20 +96,28 @@ export class Leasing implements LeaseOwner {
     this.#trustPicks = trustPicks;
     this.#options = options;
     this.#isClosed = isClosed;
-    this.#maxInFlight = options.limits.maxInFlight;
-    if (options.limits.minIntervalMs > 0) {
-      this.#spacing = new Spacing(options.limits.minIntervalMs, () => members.entries.length);
-      members.watchPositions(this.#spacing);
-    }
-    this.#limited = this.#spacing !== undefined || Number.isFinite(this.#maxInFlight);
-    this.#spacingMs = options.limits.minIntervalMs;
+    const limits = new Limits(options.limits, members);
+    this.#limits = limits;
+    this.#maxInFlight = limits.maxInFlight;
+    this.#spacing = limits.spacing;
+    this.#limited = limits.limited;
+    this.#spacingMs = limits.spacingMs;
     this.#availability = {
       entries: members.entries,
       breaker: options.breaker,
       advance: (entry, now) => this.#health.advance(entry, now),
-      heldBy: (entry, target, now) => this.heldBy(entry, target, now),
-      nextStartAt: (key, index) => this.#spacing?.nextStartAt(key, index) ?? Number.NEGATIVE_INFINITY,
+      heldBy: (entry, target, now) => limits.heldBy(entry, target, now),
+      nextStartAt: (key, index) => limits.nextStartAt(key, index),
       gatewayHold: (entry, now) => (entry.session ? this.#gateways.hold(entry.session, now) : undefined),
+    };
+    const leasing = this;
+    this.#stickyView = {
+      breaker: options.breaker,
+      advance: (entry, now) => this.#health.advance(entry, now),
+      get gateways() {
+        return leasing.#gateways;
+      },
+      limits,
     };
     this.#waiting = new Waiting({
       clock: options.clock,
@@ -256,7 +261,7 @@ export class Leasing implements LeaseOwner {
     const chosen = this.#sticky.memberOf(key);
     let reason = chosen?.session?.retiring !== undefined ? `its session was retired (${chosen.session.retiring})` : 'it left the pool';
     if (chosen && !chosen.removed) {
-      const state = this.#stickyState(chosen, key, target, now);
+      const state = stickyState(this.#stickyView, chosen, key, target, now);
       if (state === STICKY_OK) return this.#leaseAt(chosen.index, chosen, target, now);
       if (state === STICKY_WAIT) return undefined;
       reason = (state as { reason: string }).reason;
@@ -286,29 +291,6 @@ export class Leasing implements LeaseOwner {
 
   onStickyMoved(listener: (key: string, from: PoolEntry | undefined, to: PoolEntry, reason: string) => void): void {
     this.#onStickyMoved = listener;
-  }
-
-  /** Whether a key's member serves it now, is to be waited for, or is gone. */
-  #stickyState(entry: PoolEntry, key: string, target: string | undefined, now: number): StickyState {
-    const breaker = entry.circuit === 'closed' ? entry.breaker : this.#health.advance(entry, now);
-    if (breaker.state === 'open') return { kind: 'gone', reason: 'its breaker opened' };
-    if (entry.hasBans && isBanned(entry.bans.get(target ?? NO_TARGET), now)) return { kind: 'gone', reason: `it is banned by ${target}` };
-    const session = entry.session;
-    if (session) {
-      const admitted = this.#gateways.admits(entry, session, now);
-      if (session.retiring !== undefined) return { kind: 'gone', reason: `its session was retired (${session.retiring})` };
-      if (session.gateway.health.breaker.state === 'open') return { kind: 'gone', reason: 'its gateway is at fault' };
-      if (!admitted) return STICKY_WAIT;
-    }
-    if (!admits(breaker, this.#options.breaker)) return STICKY_WAIT;
-    this.#pickKey = key;
-    try {
-      if ((this.#limited || (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0) && this.heldBy(entry, target, now) !== undefined)
-        return STICKY_WAIT;
-    } finally {
-      this.#pickKey = undefined;
-    }
-    return STICKY_OK;
   }
 
   /** @internal — a lease ends here, exactly once. */
@@ -368,8 +350,7 @@ export class Leasing implements LeaseOwner {
     }
     if ((flags & NEEDS_CHECK_STICKY) !== 0 && this.#avoidChosen !== 0 && (this.#avoidChosen === 2 || entry.session)) return false;
     if (entry.session && !this.#gateways.admits(entry, entry.session, now)) return false;
-    if ((this.#limited || (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0) && this.heldBy(entry, this.#pick.target, now) !== undefined)
-      return false;
+    if (this.#limits.apply(entry) && this.#limits.heldBy(entry, this.#pick.target, now) !== undefined) return false;
     if (now - entry.scoredAt > SCORE_TTL_MS) this.#members.rescore(entry, now);
     return true;
   }
@@ -451,29 +432,9 @@ export class Leasing implements LeaseOwner {
     return true;
   }
 
-  /** The limit that keeps `entry` from a lease for `target` now, if one does. */
-  heldBy(entry: PoolEntry, target: string | undefined, now: number): HeldBy | undefined {
-    // A session's one lease at a time keeps identities apart: leases of its own sticky key are one identity.
-    const ownKey = this.#pickKey !== undefined && entry.session !== undefined && entry.stickyKey === this.#pickKey;
-    const max =
-      (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? (ownKey ? this.#maxInFlightFor(entry) : entry.maxInFlight) : this.#maxInFlight;
-    if (entry.inFlight >= max) return 'maxInFlight';
-    if (this.#spacing && this.#spacing.nextStartAt(target ?? NO_TARGET, entry.index) > now) return 'minIntervalMs';
-    return undefined;
-  }
-
-  /** A session's limit for its own sticky key's leases: what its gateway set explicitly above one, else none. */
-  #maxInFlightFor(entry: PoolEntry): number {
-    return entry.maxInFlight > 1 ? entry.maxInFlight : Number.POSITIVE_INFINITY;
-  }
-
   /** What the limits say of a member now, for its metrics. */
   limitsOf(entry: PoolEntry, now: number): { maxInFlight: number | undefined; nextStartAt: Record<string, number> } {
-    const max = (entry.flags & NEEDS_CHECK_OWN_LIMITS) !== 0 ? entry.maxInFlight : this.#maxInFlight;
-    return {
-      maxInFlight: Number.isFinite(max) ? max : undefined,
-      nextStartAt: this.#spacing && !entry.removed ? this.#spacing.aheadOf(entry.index, now) : {},
-    };
+    return this.#limits.of(entry, now);
   }
 
   /** Why nothing is usable now, and when something will be (see pool/unavailable.ts). */

@@ -113,7 +113,7 @@ export class Outcomes {
       if ((needsCheck & NEEDS_CHECK_SUSPECT) !== 0) members.unsuspect(entry);
       if (options.targetHealth.enabled) this.#provenUp(key, entry, now);
       // (Only members with limits of their own can be sessions: the entry is read for them alone.)
-      if ((needsCheck & NEEDS_CHECK_OWN_LIMITS) !== 0 && entry.session) this.#gateways.outcome(entry, entry.session, true, undefined, now);
+      if ((needsCheck & NEEDS_CHECK_OWN_LIMITS) !== 0 && entry.session) this.#gateways.outcome(entry.session, true, undefined, now);
       if (this.#emitter.has('success')) this.#emitter.emit('success', { proxy: entry.proxy, target, latencyMs });
       return;
     }
@@ -127,7 +127,7 @@ export class Outcomes {
     let verdict: ChargeVerdict;
     // A session's refused credentials or connection are its gateway's: charged there, not to the exit.
     const gatewayFault =
-      entry.session !== undefined && blame !== 'none' && this.#gateways.outcome(entry, entry.session, false, kind, now, acquiredAt);
+      entry.session !== undefined && blame !== 'none' && this.#gateways.outcome(entry.session, false, kind, now, acquiredAt);
     if (gatewayFault) {
       verdict = 'charged';
       this.setBreaker(entry, onRelease(this.advance(entry, now), trial), '');
@@ -216,7 +216,7 @@ export class Outcomes {
     this.#members.rescore(entry, now);
     // A session that failed for its own exit's sake is retired and replaced: a provider has millions.
     if (entry.session)
-      this.#gateways.charged(entry, entry.session, isPerTarget(kind) ? `banned by ${target} (${kind})` : `its exit failed (${kind})`);
+      this.#gateways.charged(entry.session, isPerTarget(kind) ? `banned by ${target} (${kind})` : `its exit failed (${kind})`);
   }
 
   /** A lease ended without an outcome: it hands back its half-open trial slot, if it held one. */

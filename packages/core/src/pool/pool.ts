@@ -16,7 +16,7 @@ import type { Lease } from '../lease.js';
 import { type PoolSnapshot, type ProxyMetrics, metricsOf, totalsOf } from '../metrics.js';
 import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveLimits, resolveOptions } from '../options.js';
 import { type Outcome, checkOutcome } from '../outcome.js';
-import { type ProxyInput, parseProxy } from '../parse.js';
+import type { ProxyInput } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import { type ExecuteOptions, type RetryHost, type Task, executeWithRetry } from '../retry/execute.js';
 import { retryHostOf } from './retry-host.js';
@@ -73,7 +73,6 @@ export class ProxyPool {
     this.#leasing = new Leasing(this.#members, this.#strategy, isBuiltInRotation(this.#strategy), opts, isClosed);
     const leasing = this.#leasing;
     this.#gateways = new Gateways(
-      this.#members,
       opts,
       this.#log,
       this.#emitter,
@@ -291,7 +290,7 @@ export class ProxyPool {
   forgetSticky(key: string, options: { retire?: boolean } = {}): boolean {
     const entry = this.#leasing.forgetSticky(key);
     if (!entry) return false;
-    if (options.retire && entry.session && !entry.removed) this.#gateways.retire(entry, entry.session, `its sticky key ${key} was retired`);
+    if (options.retire && entry.session && !entry.removed) this.#gateways.retire(entry.session, `its sticky key ${key} was retired`);
     return true;
   }
 

@@ -3,10 +3,12 @@
  * (`RetryHost`) and imports nothing of the pool; the pool hands it this view of itself, whose
  * non-waiting picks also claim fleet-wide limits when the health store shares them.
  */
-import type { RetryHost } from '../retry/execute.js';
+import { LEASE_ENTRY, type Lease } from '../lease.js';
+import type { RetryHost, SessionState } from '../retry/execute.js';
+import type { PoolEntry } from './entry.js';
 
 /** The pool's side: its own methods, with `leaseNow` for the loop's non-waiting picks. */
-type RetryablePool = Omit<RetryHost, 'tryAcquire'> & { leaseNow: RetryHost['tryAcquire'] };
+type RetryablePool = Omit<RetryHost, 'tryAcquire' | 'sessionState'> & { leaseNow: RetryHost['tryAcquire'] };
 
 export function retryHostOf(pool: RetryablePool): RetryHost {
   return {
@@ -20,5 +22,15 @@ export function retryHostOf(pool: RetryablePool): RetryHost {
     acquire: (options) => pool.acquire(options),
     targetBackoffMs: (target) => pool.targetBackoffMs(target),
     on: (event, listener) => pool.on(event, listener),
+    sessionState,
   };
+}
+
+/** What a lease's member is as a gateway session: never used before, proven, or being retired; undefined for a fixed proxy. */
+function sessionState(lease: Lease): SessionState | undefined {
+  const entry = lease[LEASE_ENTRY] as PoolEntry | undefined;
+  const session = entry?.session;
+  if (entry === undefined || session === undefined) return undefined;
+  if (entry.removed || session.retiring !== undefined) return 'retiring';
+  return entry.totalSuccesses === 0 && entry.totalFailures === 0 ? 'fresh' : 'proven';
 }

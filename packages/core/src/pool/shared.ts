@@ -33,6 +33,9 @@ export interface AcquireOptions {
   sticky?: string | undefined;
 }
 
+/** Which limit held a member back from a pick (see pool/limits.ts). */
+export type HeldBy = 'maxInFlight' | 'minIntervalMs';
+
 export type PickOptions = Omit<AcquireOptions, 'signal' | 'wait' | 'maxWaitMs'>;
 
 /** A failure waiting (in target health) for proof that it was its proxy's. */

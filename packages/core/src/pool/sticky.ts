@@ -7,7 +7,12 @@
  * banned by the target, its gateway at fault) the key moves once to another member and stays
  * there; a member only held back for a while (a limit, a trial in flight) is waited for.
  */
+import { isBanned } from '../health/bans.js';
+import { type BreakerOptions, type BreakerState, admits } from '../health/breaker.js';
 import type { PoolEntry } from './entry.js';
+import type { Gateways } from './gateways.js';
+import type { Limits } from './limits.js';
+import { NO_TARGET } from './shared.js';
 
 /** What the key's member is to a lease now: usable, to be waited for, or gone (and why). */
 export type StickyState = { kind: 'ok' } | { kind: 'wait' } | { kind: 'gone'; reason: string };
@@ -55,4 +60,30 @@ export class StickyKeys {
     this.#bound--;
     entry.bindSticky(undefined);
   }
+}
+
+/** What judging a key's member reads of the other rooms. */
+export interface StickyView {
+  readonly breaker: BreakerOptions;
+  /** The member's breaker with time applied. */
+  advance(entry: PoolEntry, now: number): BreakerState;
+  readonly gateways: Pick<Gateways, 'admits'>;
+  readonly limits: Pick<Limits, 'apply' | 'heldBy'>;
+}
+
+/** Whether a key's member serves it now, is to be waited for, or is gone (and why). */
+export function stickyState(view: StickyView, entry: PoolEntry, key: string, target: string | undefined, now: number): StickyState {
+  const breaker = entry.circuit === 'closed' ? entry.breaker : view.advance(entry, now);
+  if (breaker.state === 'open') return { kind: 'gone', reason: 'its breaker opened' };
+  if (entry.hasBans && isBanned(entry.bans.get(target ?? NO_TARGET), now)) return { kind: 'gone', reason: `it is banned by ${target}` };
+  const session = entry.session;
+  if (session) {
+    const admitted = view.gateways.admits(entry, session, now);
+    if (session.retiring !== undefined) return { kind: 'gone', reason: `its session was retired (${session.retiring})` };
+    if (session.gateway.health.breaker.state === 'open') return { kind: 'gone', reason: 'its gateway is at fault' };
+    if (!admitted) return STICKY_WAIT;
+  }
+  if (!admits(breaker, view.breaker)) return STICKY_WAIT;
+  if (view.limits.apply(entry) && view.limits.heldBy(entry, target, now, key) !== undefined) return STICKY_WAIT;
+  return STICKY_OK;
 }

@@ -6,8 +6,7 @@ import { NoProxyAvailableError } from '../errors.js';
 import { isBanned } from '../health/bans.js';
 import { type BreakerOptions, type BreakerState, admits } from '../health/breaker.js';
 import type { PoolEntry } from './entry.js';
-import type { HeldBy } from './leasing.js';
-import { NO_TARGET } from './shared.js';
+import { type HeldBy, NO_TARGET } from './shared.js';
 
 export interface AvailabilityView {
   readonly entries: readonly PoolEntry[];

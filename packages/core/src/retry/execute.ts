@@ -64,7 +64,12 @@ export interface RetryHost {
   acquire(options: { target?: string | URL | undefined; signal?: AbortSignal | undefined; maxWaitMs?: number | undefined }): Promise<Lease>;
   targetBackoffMs(target: string | URL | undefined): number;
   on(event: 'targetUp', listener: PoolEvents['targetUp']): () => void;
+  /** A lease's member as a rotating gateway's session (undefined: not one). See `freeDraws` below. */
+  sessionState?(lease: Lease): SessionState | undefined;
 }
+
+/** A gateway session: never used before (`fresh`), used (`proven`), or retired by what happened to it. */
+export type SessionState = 'fresh' | 'proven' | 'retiring';
 
 class DeadlineError extends Error {
   override name = 'TimeoutError';
@@ -100,6 +105,12 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
   const attempts: AttemptRecord[] = [];
   let last: Classification | undefined;
   let freeFailures = 0;
+  // A fresh gateway session that fails for its exit's sake (banned, dead behind the gateway) is
+  // retired: it was one draw of an exit from millions, and the next draw is a new session, not
+  // another try of this page's luck. Such draws keep the job's retries, up to `retries` of them
+  // (with a third of exits bad, four bad draws in a row lost a page in every few 300-page crawls).
+  let freeDraws = 0;
+  let lastWasFreeDraw = false;
   let stoppedEarly = false;
 
   const classify = (error: unknown): Classification => normalizeClassification(options.classify?.(error)) ?? classifyError(error);
@@ -119,6 +130,7 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
       throw new AbortError(error);
     }
     tried.add(lease.proxy.id);
+    const fresh = pool.sessionState?.(lease) === 'fresh';
     const attemptStart = clock.now();
     try {
       const result = await raceAbort(task(lease.proxy, { attempt, signal: job.signal, lease }), job.signal);
@@ -135,6 +147,7 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
       last = c;
       if (options.leaseEnd === 'release') lease.release();
       else lease.failure({ kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs: clock.now() - attemptStart });
+      lastWasFreeDraw = fresh && options.leaseEnd !== 'release' && pool.sessionState?.(lease) === 'retiring' && freeDraws < retries;
       const record: AttemptRecord = { attempt, proxyId: lease.proxy.id, kind: c.kind, cause: error, latencyMs: clock.now() - attemptStart };
       attempts.push(record);
       options.onFailedAttempt?.(record);
@@ -155,7 +168,13 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
       // A failure that cost next to nothing (consumesRetry: false) keeps the job's retries, up to
       // once per proxy in the pool: the attempts are bounded whatever the proxies do.
       // (p-retry still stops when no retry is left: a job with `retries: 0` gets one attempt.)
-      shouldConsumeRetry: () => last?.consumesRetry !== false || ++freeFailures > pool.size,
+      shouldConsumeRetry: () => {
+        if (lastWasFreeDraw) {
+          freeDraws++;
+          return false;
+        }
+        return last?.consumesRetry !== false || ++freeFailures > pool.size;
+      },
       shouldRetry: async ({ retriesConsumed }) => {
         let delay = backoffDelay(retriesConsumed, retry, random);
         if (last?.retryAfterMs !== undefined) delay = Math.max(delay, last.retryAfterMs);
