@@ -61,6 +61,7 @@ function waitingHost(pool: ProxyPool, waiting: WaitOptions): RetryHost {
     acquire: (options) => pool.acquire(withWaiting(options, waiting)),
     targetBackoffMs: (target) => pool.targetBackoffMs(target),
     on: (event, listener) => pool.on(event, listener),
+    sessionState: (lease) => pool.sessionStateOf(lease),
   };
 }
 

@@ -16,10 +16,11 @@ import type { Gateway, SessionInfo } from '../gateway/types.js';
 import { SESSION_ID_PATTERN, gatewayId, randomSessionId, sessionProxy } from '../gateway/template.js';
 import { InvalidOptionError } from '../errors.js';
 import { type BreakerState, admits, advance } from '../health/breaker.js';
-import { type ResolvedOptions, resolveGateway, resolveLimits } from '../options.js';
+import { type ResolvedOptions, resolveGateway } from '../options.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import type { PoolEntry } from './entry.js';
+import { ownMaxInFlight } from './limits.js';
 import type { PoolEmitter } from './shared.js';
 
 /** What `pool.gateways` tells of each rotating gateway. Ids only, never a password. */
@@ -120,18 +121,12 @@ export class Gateways {
     if (existing) return existing;
     const { limits: ownLimits, ...sessionSettings } = settings ?? {};
     const resolved = resolveGateway(sessionSettings, option, this.#options.gateway);
-    const limits = resolveLimits(ownLimits, `${option}.limits`);
-    if (limits.minIntervalMs > 0) {
-      throw new InvalidOptionError(
-        `\`${option}.limits.minIntervalMs\` is the pool's only (set \`limits.minIntervalMs\` on the pool).`,
-        `${option}.limits.minIntervalMs`,
-      );
-    }
+    const maxInFlight = ownMaxInFlight(ownLimits, option);
     const gateway: Gateway = {
       id,
       template,
       settings: resolved,
-      sessionMaxInFlight: Number.isFinite(limits.maxInFlight) ? limits.maxInFlight : 1,
+      sessionMaxInFlight: maxInFlight ?? 1,
       health: freshGatewayHealth(this.#options.clock.now()),
       sessions: new Set(),
       minted: 0,

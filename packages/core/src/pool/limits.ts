@@ -5,7 +5,8 @@
  * member back and what the limits say of it for its metrics; the pick's own row-level check of
  * the same rules stays inline in leasing.ts (the hot path), reading the fields this room holds.
  */
-import type { ResolvedOptions } from '../options.js';
+import { InvalidOptionError } from '../errors.js';
+import { type LimitOptions, type ResolvedOptions, resolveLimits } from '../options.js';
 import type { PoolEntry } from './entry.js';
 import type { Members } from './members.js';
 import { type HeldBy, NO_TARGET } from './shared.js';
@@ -67,4 +68,20 @@ export class Limits {
 /** A session's limit for its own sticky key's leases: what its gateway set explicitly above one, else none. */
 function ownKeyMaxInFlight(entry: PoolEntry): number {
   return entry.maxInFlight > 1 ? entry.maxInFlight : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * A member's own limits (a proxy's or a gateway's object form): its `maxInFlight`, or undefined
+ * when it sets none. `minIntervalMs` is the pool's only: a member's is refused, naming `option`.
+ */
+export function ownMaxInFlight(limits: LimitOptions | undefined, option: string): number | undefined {
+  if (limits === undefined) return undefined;
+  const resolved = resolveLimits(limits, `${option}.limits`);
+  if (resolved.minIntervalMs > 0) {
+    throw new InvalidOptionError(
+      `\`${option}.limits.minIntervalMs\` is the pool's only (set \`limits.minIntervalMs\` on the pool).`,
+      `${option}.limits.minIntervalMs`,
+    );
+  }
+  return Number.isFinite(resolved.maxInFlight) ? resolved.maxInFlight : undefined;
 }

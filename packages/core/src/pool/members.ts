@@ -4,7 +4,8 @@
  * index, the health table with one row per member in candidate order, and the count of
  * removals that tells a lease whether its member has moved. It attaches and detaches live
  * records to the health store and tells the rotation strategy of arrivals, departures and
- * moves. It decides nothing about health: the other rooms read and write the rows it keeps.
+ * moves, and saves and restores what members learned (`toJSON`, `restore`). It decides nothing
+ * about health: the other rooms read and write the rows it keeps.
  */
 import type { HealthStore } from '../health/record.js';
 import { healthScore, type ScoreOptions } from '../health/score.js';
@@ -12,6 +13,7 @@ import { HealthRow, HealthTable, SCORE, SCORED_AT } from '../health/table.js';
 import { type ProxyInput, parseProxy } from '../parse.js';
 import type { Proxy } from '../proxy.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
+import { type PoolState, applyHealth, saveHealth } from '../state.js';
 import { PoolEntry } from './entry.js';
 
 /** Told when members change positions (a removal moves the last member into the gap). */
@@ -161,5 +163,30 @@ export class Members {
     const data = this.table.data;
     data[row + SCORE] = healthScore(this.rowAt(row), now, this.#score);
     data[row + SCORED_AT] = now;
+  }
+
+  /** What every member has learned, by id, without passwords (see state.ts). */
+  save(): PoolState['proxies'] {
+    const proxies: PoolState['proxies'] = {};
+    for (const entry of this.entries) proxies[entry.id] = saveHealth(entry);
+    return proxies;
+  }
+
+  /** Saved health into the members it names; the rest of the state is ignored. */
+  restore(saved: PoolState['proxies'], now: number): { restored: number; ignored: number } {
+    let restored = 0;
+    let ignored = 0;
+    for (const [id, health] of Object.entries(saved)) {
+      const entry = this.#byId.get(id);
+      if (!entry) {
+        ignored++;
+        continue;
+      }
+      applyHealth(entry, health);
+      this.rescore(entry, now);
+      this.#strategy.onUpdated?.(entry);
+      restored++;
+    }
+    return { restored, ignored };
   }
 }

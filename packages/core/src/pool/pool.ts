@@ -7,22 +7,22 @@
  * the public API, saved health and what is observed. See DESIGN.md for the vocabulary.
  */
 import type { Logger } from 'pino';
-import { InvalidOptionError, PoolClosedError } from '../errors.js';
+import { PoolClosedError } from '../errors.js';
 import { type EnvOptions, proxiesFromEnv } from '../env.js';
 import { TypedEvents } from '../events.js';
 import { TargetHealth } from '../health/target-health.js';
 import type { HealthChecker, ProbeResult } from '../healthcheck/health-checker.js';
 import type { Lease } from '../lease.js';
 import { type PoolSnapshot, type ProxyMetrics, metricsOf, totalsOf } from '../metrics.js';
-import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveLimits, resolveOptions } from '../options.js';
+import { type HealthCheckOptions, type ProxyPoolOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { type Outcome, checkOutcome } from '../outcome.js';
 import type { ProxyInput } from '../parse.js';
 import type { Proxy } from '../proxy.js';
-import { type ExecuteOptions, type RetryHost, type Task, executeWithRetry } from '../retry/execute.js';
-import { retryHostOf } from './retry-host.js';
+import { type ExecuteOptions, type RetryHost, type SessionState, type Task, executeWithRetry } from '../retry/execute.js';
+import { leaseSessionState, retryHostOf } from './retry-host.js';
 import { createRotation, isBuiltInRotation } from '../rotation/index.js';
 import type { RotationStrategy } from '../rotation/strategy.js';
-import { type PoolState, applyHealth, parseState, saveHealth } from '../state.js';
+import { type PoolState, parseState } from '../state.js';
 import { targetKey } from '../target.js';
 import type { PoolEntry } from './entry.js';
 import type { PoolEvents } from './events.js';
@@ -31,6 +31,7 @@ import { isGatewayTemplate } from '../gateway/template.js';
 import { type GatewayMetrics, Gateways } from './gateways.js';
 import { createHealthChecker } from './health-checks.js';
 import { Leasing } from './leasing.js';
+import { ownMaxInFlight } from './limits.js';
 import { Members } from './members.js';
 import { Outcomes } from './outcomes.js';
 import { type AcquireOptions, NO_TARGET, type PendingPayload, type PickOptions, PoolEmitter, idSet } from './shared.js';
@@ -187,15 +188,9 @@ export class ProxyPool {
     rejectGatewaySettings(member);
     const existing = this.#members.byId(proxy.id);
     if (existing) return existing.proxy;
-    const limits = settings?.limits === undefined ? undefined : resolveLimits(settings.limits, `${option}.limits`);
-    if (limits && limits.minIntervalMs > 0) {
-      throw new InvalidOptionError(
-        `\`${option}.limits.minIntervalMs\` is the pool's only (set \`limits.minIntervalMs\` on the pool).`,
-        `${option}.limits.minIntervalMs`,
-      );
-    }
+    const maxInFlight = ownMaxInFlight(settings?.limits, option);
     const entry = this.#addMember(proxy)!;
-    if (limits && Number.isFinite(limits.maxInFlight)) entry.setOwnMaxInFlight(limits.maxInFlight);
+    if (maxInFlight !== undefined) entry.setOwnMaxInFlight(maxInFlight);
     return proxy;
   }
 
@@ -245,6 +240,11 @@ export class ProxyPool {
   leaseNow(options: PickOptions = {}): Lease | undefined | Promise<Lease | undefined> {
     if (this.#closed) return undefined;
     return this.#leasing.leaseNow(targetKey(options.target), idSet(options.exclude), options.sticky);
+  }
+
+  /** @internal — what a lease's member is as a gateway session (see RetryHost.sessionState), for the adapters' retry hosts. */
+  sessionStateOf(lease: Lease): SessionState | undefined {
+    return leaseSessionState(lease);
   }
 
   /** Leases a proxy now, or returns undefined: `acquire` without waiting and without throwing. */
@@ -344,9 +344,7 @@ export class ProxyPool {
 
   /** What the pool has learned (scores, breakers, bans), keyed by proxy id, without passwords. */
   toJSON(): PoolState {
-    const proxies: PoolState['proxies'] = {};
-    for (const entry of this.#members.entries) proxies[entry.id] = saveHealth(entry);
-    return { version: 1, savedAt: this.options.clock.now(), proxies };
+    return { version: 1, savedAt: this.options.clock.now(), proxies: this.#members.save() };
   }
 
   /**
@@ -355,21 +353,7 @@ export class ProxyPool {
    * keep what they have. Malformed state throws `StateRestoreError` and changes nothing.
    */
   restore(state: PoolState | string): { restored: number; ignored: number } {
-    const parsed = parseState(state);
-    let restored = 0;
-    let ignored = 0;
-    const now = this.options.clock.now();
-    for (const [id, saved] of Object.entries(parsed.proxies)) {
-      const entry = this.#members.byId(id);
-      if (!entry) {
-        ignored++;
-        continue;
-      }
-      applyHealth(entry, saved);
-      this.#members.rescore(entry, now);
-      this.#strategy.onUpdated?.(entry);
-      restored++;
-    }
+    const { restored, ignored } = this.#members.restore(parseState(state).proxies, this.options.clock.now());
     this.#log.info({ restored, ignored }, 'health restored');
     this.#leasing.wake();
     return { restored, ignored };

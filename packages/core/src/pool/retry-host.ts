@@ -22,12 +22,12 @@ export function retryHostOf(pool: RetryablePool): RetryHost {
     acquire: (options) => pool.acquire(options),
     targetBackoffMs: (target) => pool.targetBackoffMs(target),
     on: (event, listener) => pool.on(event, listener),
-    sessionState,
+    sessionState: leaseSessionState,
   };
 }
 
 /** What a lease's member is as a gateway session: never used before, proven, or being retired; undefined for a fixed proxy. */
-function sessionState(lease: Lease): SessionState | undefined {
+export function leaseSessionState(lease: Lease): SessionState | undefined {
   const entry = lease[LEASE_ENTRY] as PoolEntry | undefined;
   const session = entry?.session;
   if (entry === undefined || session === undefined) return undefined;

@@ -147,7 +147,8 @@ export async function executeWithRetry<T>(pool: RetryHost, task: Task<T>, option
       last = c;
       if (options.leaseEnd === 'release') lease.release();
       else lease.failure({ kind: c.kind, status: c.status, retryAfterMs: c.retryAfterMs, latencyMs: clock.now() - attemptStart });
-      lastWasFreeDraw = fresh && options.leaseEnd !== 'release' && pool.sessionState?.(lease) === 'retiring' && freeDraws < retries;
+      // (With leaseEnd 'release' the caller reported the failure itself, during the attempt.)
+      lastWasFreeDraw = fresh && pool.sessionState?.(lease) === 'retiring' && freeDraws < retries;
       const record: AttemptRecord = { attempt, proxyId: lease.proxy.id, kind: c.kind, cause: error, latencyMs: clock.now() - attemptStart };
       attempts.push(record);
       options.onFailedAttempt?.(record);
