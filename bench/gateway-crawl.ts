@@ -177,7 +177,8 @@ class GatewayCrawl {
             if (budget.signal.aborted) this.skipped++;
             else {
               this.failed++;
-              if (DEBUG && this.failed <= 3) console.log(`    ${this.config.name}: page ${i} lost: ${String((error as Error).message).split('\n')[0]}`);
+              if (DEBUG && this.failed <= 3)
+                console.log(`    ${this.config.name}: page ${i} lost: ${String((error as Error).message).split('\n')[0]}`);
             }
           }
         }

@@ -19,7 +19,8 @@ describe('Playwright: every failure kind is classified and reported once', () =>
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_name, scenario) => {
     const result = await bed.run(scenario, async (pool, url, waitForReport) => {
-      const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 4_000 }) // a refused connection on a loaded machine can take over 2 s to be told;
+      // A refused connection on a loaded machine can take over 2 s to be told.
+      const pooled = withProxyPool(browser, pool, { navigationTimeoutMs: 4_000 });
       const context = await pooled.newContext({ ignoreHTTPSErrors: true }, { target: url });
       const page = await context.newPage();
       await page.goto(url, { timeout: 8_000 }).catch(() => undefined);

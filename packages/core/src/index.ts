@@ -63,7 +63,14 @@ export { AttemptFailedError, type Classification, type Classifier } from './clas
 export { type ResponseEvidence, classifyResponse, looksLikeProxyAnswer, parseRetryAfter } from './classify/http-status.js';
 export { classifyError } from './classify/node-errors.js';
 export { backoffDelay } from './retry/backoff.js';
-export { type AttemptContext, type ExecuteOptions, type RetryHost, type SessionState, type Task, executeWithRetry } from './retry/execute.js';
+export {
+  type AttemptContext,
+  type ExecuteOptions,
+  type RetryHost,
+  type SessionState,
+  type Task,
+  executeWithRetry,
+} from './retry/execute.js';
 export type { ProbeResult } from './healthcheck/health-checker.js';
 export { type ProbeOptions, probe } from './healthcheck/probe.js';
 export { type PoolState, type SavedHealth, parseState } from './state.js';

@@ -1,4 +1,4 @@
-import { FAILURE_KINDS, type PoolEvents, type Proxy, type ProxyPool } from '@proxy-pool/core';
+import { FAILURE_KINDS, type PoolEvents, type ProxyPool } from '@proxy-pool/core';
 import { Counter, Gauge, Histogram, type Metric } from 'prom-client';
 import { type PoolMetricsOptions, resolveMetricsOptions } from './options.js';
 import { type PoolCounts, walkPool } from './pool-walk.js';
