@@ -2,14 +2,11 @@ import { AttemptFailedError, type Classification, type Lease, type Proxy, type P
 import { type BrowserSession, type SessionTaskContext, runInSessions } from './attempt-runner.js';
 import type { NavigationTracker } from './navigation-tracker.js';
 import { AdaptiveTimeout } from './adaptive-timeout.js';
-import { preflight } from './preflight.js';
+import { needsPreflight, preflight } from './preflight.js';
 import { LearnedOrigins } from './learned-origins.js';
 import { preflightOrigin } from './preflight-origin.js';
 import { type ProxyRoute, RelayManager } from './relay/relay-manager.js';
 import { type WaitOptions, checkWaitOptions, withWaiting } from './waiting.js';
-
-/** A proxy that succeeded this recently is trusted without a pre-flight check. */
-const PREFLIGHT_TRUST_MS = 60_000;
 
 export interface PooledBrowserBaseOptions {
   /**
@@ -235,7 +232,7 @@ export abstract class PooledBrowserBase<B, C, P, O> {
   /** Throws the failure as an attempt's when a proxy that has not worked lately fails its pre-flight check. */
   async #preflight(proxy: Proxy, target: string | URL | undefined): Promise<void> {
     const timeout = this.#preflightTimeout;
-    if (timeout === undefined || !this.#needsPreflight(proxy)) return;
+    if (timeout === undefined || !needsPreflight(this.pool, proxy)) return;
     const startedAt = Date.now();
     // Where this target's jobs went, once one has navigated; until then what the target names.
     const learned = this.#origins.get(target);
@@ -256,23 +253,6 @@ export abstract class PooledBrowserBase<B, C, P, O> {
         message: `${proxy.id} failed its pre-flight check: ${failure.evidence ?? failure.kind}`,
       });
     }
-  }
-
-  #needsPreflight(proxy: Proxy): boolean {
-    const m = this.pool.getMetrics(proxy.id); // by id: a Map lookup, no parsing
-    if (!m) return false;
-    const { lastSuccessAt, lastFailureAt } = m;
-    if (lastSuccessAt === undefined) {
-      // A gateway's fresh session: the check would ask the gateway, which has just worked for
-      // its other sessions (an exit's own faults show on the first navigation as cheaply).
-      if (m.gateway !== undefined) {
-        const at = this.pool.gateways.find((g) => g.id === m.gateway)?.lastSuccessAt;
-        return at === undefined || this.pool.options.clock.now() - at > PREFLIGHT_TRUST_MS;
-      }
-      return true;
-    }
-    if (lastFailureAt !== undefined && lastFailureAt >= lastSuccessAt) return true;
-    return this.pool.options.clock.now() - lastSuccessAt > PREFLIGHT_TRUST_MS;
   }
 
   /** Wraps a session so that closing it after a good job parks it for the next job on the same proxy. */
