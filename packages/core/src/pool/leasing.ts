@@ -341,7 +341,12 @@ export class Leasing implements LeaseOwner {
     if (entry.removed) return false;
     if (this.#pickExclude?.has(entry.id)) return false;
     const now = this.#pickNow;
-    if (entry.circuit !== 'closed' && !admits(this.#health.advance(entry, now), this.#options.breaker)) return false;
+    if (entry.circuit !== 'closed') {
+      // Still open: no need to ask Outcomes (a mostly dead pool's picks step over many of these).
+      const breaker = entry.breaker;
+      if (breaker.state === 'open' && now < breaker.until) return false;
+      if (!admits(this.#health.advance(entry, now), this.#options.breaker)) return false;
+    }
     if (entry.hasBans && isBanned(entry.bans.get(this.#pick.target ?? NO_TARGET), now)) return false;
     const flags = entry.flags;
     if ((flags & NEEDS_CHECK_SUSPECT) !== 0) {
