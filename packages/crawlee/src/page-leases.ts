@@ -1,4 +1,4 @@
-import { AttemptFailedError, type Classification, type Lease, NoProxyAvailableError, type Outcome, type ProxyPool } from '@proxy-pool/core';
+import { AttemptFailedError, type Classification, type Lease, type Outcome, PoolClosedError, type ProxyPool } from '@proxy-pool/core';
 import { needsPreflight } from '@proxy-pool/browser';
 import type { PreflightGate } from './preflight-gate.js';
 
@@ -225,12 +225,15 @@ export class PageLeases {
     return this.#pool.acquire({ target: url, exclude, signal, maxWaitMs: this.#options.maxWaitMs });
   }
 
-  /** A lease now (sticky or not), or undefined when none is free now. */
-  #now(url: string | undefined, exclude: string[], sticky: string | undefined): Promise<Lease | undefined> {
-    return this.#pool.acquire({ target: url, exclude, sticky, wait: false }).catch((error: unknown) => {
-      if (error instanceof NoProxyAvailableError) return undefined;
-      throw error;
-    });
+  /**
+   * A lease now (sticky or not), or undefined when none is free now. Through the pool's
+   * `leaseNow`: it takes the fleet's claim when a health store shares limits (as `acquire`
+   * does), and a look that finds nothing free is not the pool running out (`acquire` with
+   * `wait: false` would say `exhausted` each time a new Crawlee session found every member taken).
+   */
+  async #now(url: string | undefined, exclude: string[], sticky: string | undefined): Promise<Lease | undefined> {
+    if (this.#pool.closed) throw new PoolClosedError('the pool is closed');
+    return this.#pool.leaseNow({ target: url, exclude, sticky });
   }
 
   /**

@@ -210,6 +210,21 @@ describe('crawleeBridge: a pool lease per page', () => {
     await pool.close();
   });
 
+  it('a new session that finds every member on probation or taken still gets one with room, and the pool never says it ran out', async () => {
+    const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)], limits: { maxInFlight: 2 } }, { preflight: false });
+    let exhausted = 0;
+    pool.on('exhausted', () => exhausted++);
+    // Two sessions' pages in flight, one on each proxy: both unproven, so both on probation.
+    const first = await attempt(undefined, 'session-1');
+    const second = await attempt(undefined, 'session-2');
+    expect(second.proxyUrl).not.toBe(first.proxyUrl);
+    // A third session: no proxy off probation is free, yet both have room: it gets one at once.
+    const third = await attempt(undefined, 'session-3');
+    expect([first.proxyUrl, second.proxyUrl]).toContain(third.proxyUrl);
+    expect(exhausted).toBe(0);
+    await pool.close();
+  });
+
   it('while a proxy that has not worked lately is checked, one that has takes the page; the check goes on aside', async () => {
     const hanging = await startProxy('hang');
     const hangingUrl = urlOf(hanging);
