@@ -1,6 +1,8 @@
 /**
  * Crawlee with proxy-pool: the crawler is Crawlee's own; its proxies come from the pool, and
- * every navigation's outcome goes back to it, through four options.
+ * every navigation's outcome goes back to it, through five options. (Crawlee calls
+ * `errorHandler` only for attempts it will retry, and `failedRequestHandler` for a request's
+ * last: wire both, or the last attempt of a request that fails everywhere goes unreported.)
  */
 import { Configuration, PlaywrightCrawler } from '@crawlee/playwright';
 import { ProxyPool } from '@proxy-pool/core';
@@ -22,6 +24,7 @@ const crawler = new PlaywrightCrawler(
     preNavigationHooks: [bridge.preNavigationHook],
     postNavigationHooks: [bridge.postNavigationHook],
     errorHandler: bridge.errorHandler,
+    failedRequestHandler: bridge.failedRequestHandler,
     launchContext: { launcher: chromium, launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS }, useIncognitoPages: true },
     browserPoolOptions: { useFingerprints: false },
     maxConcurrency: 3,
