@@ -16,6 +16,11 @@ import { PreflightGate, type PreflightGateOptions } from './preflight-gate.js';
 
 /** Crawlee's SessionPool event for a session it retired (`EVENT_SESSION_RETIRED` in @crawlee/core). */
 const SESSION_RETIRED = 'sessionRetired';
+/**
+ * How often the bridge looks for sessions Crawlee dropped without the event: its SessionPool
+ * throws away expired and used-up sessions silently (only `retire()` emits `sessionRetired`).
+ */
+const SWEEP_EVERY_MS = 1_000;
 
 /** The parts of a Crawlee session the bridge reads. */
 interface SessionLike {
@@ -104,6 +109,9 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
   /** Each navigating attempt's main-frame response, for a navigation that throws (see MainFrameResponse). */
   const responses = new WeakMap<object, MainFrameResponse>();
   const watched = new WeakSet<object>();
+  /** The sessions whose ids are sticky keys now, until they stop being usable. */
+  const seen = new Map<string, SessionLike>();
+  let sweptAt = Number.NEGATIVE_INFINITY;
 
   const proxyConfiguration = new ProxyConfiguration({
     // Called for every page (with its request, so bans and target health are per site), and at a
@@ -142,14 +150,29 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     }
   };
 
-  /** Crawlee retired a session: its sticky key is forgotten, and a gateway session it had is retired. */
+  /** A session Crawlee is done with: its sticky key is forgotten, and a gateway session it had is retired. */
+  const drop = (id: string) => {
+    seen.delete(id);
+    leases.forget(id);
+  };
+
+  /**
+   * Follows Crawlee's sessions: one it retires (the event), and, at most once a second, those
+   * it dropped silently (expired, used up), which would otherwise keep their members' sticky
+   * keys, and a gateway's session, for as long as the pool lives.
+   */
   const follow = (session: SessionLike | undefined) => {
     if (!useSticky || !session) return;
+    seen.set(session.id, session);
     const sessions = (session as unknown as { sessionPool?: SessionEvents }).sessionPool;
     if (sessions && !watched.has(sessions)) {
       watched.add(sessions);
-      sessions.on(SESSION_RETIRED, (retired) => leases.forget(retired.id));
+      sessions.on(SESSION_RETIRED, (retired) => drop(retired.id));
     }
+    const now = pool.options.clock.now();
+    if (now - sweptAt < SWEEP_EVERY_MS) return;
+    sweptAt = now;
+    for (const [id, known] of seen) if (!known.isUsable()) drop(id);
   };
 
   /** A failed attempt: what its navigation's response said, if one came (a proxy's own error page), else the error. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, type Server, createServer } from 'node:net';
 import { ProxyPool, type ProxyPoolOptions } from '@proxy-pool/core';
+import { FakeClock } from '@proxy-pool/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawleeBridge } from '../src/index.js';
 
@@ -207,6 +208,29 @@ describe('crawleeBridge: a pool lease per page', () => {
     await done(third);
     expect(await done(await attempt(undefined, 'session-1'))).toBe(first);
     expect(await done(await attempt(undefined, 'session-2'))).toBe(second);
+    await pool.close();
+  });
+
+  it('forgets the sticky key of a session Crawlee dropped without retiring it (expired, used up)', async () => {
+    const clock = new FakeClock();
+    const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)], clock }, { preflight: false });
+    let usable = true;
+    // Crawlee's SessionPool throws such a session away without its 'sessionRetired' event.
+    const expiring = { id: 'session-1', isUsable: () => usable };
+    const lasting = { id: 'session-2', isUsable: () => true };
+    const navigate = async (session: { id: string; isUsable(): boolean }) => {
+      const a = await attempt(undefined, session.id);
+      bridge.preNavigationHook({ ...a.context, session } as never);
+      a.context.response = response(200, PAGE);
+      await bridge.postNavigationHook(a.context as never);
+    };
+    await navigate(expiring);
+    await navigate(lasting);
+    usable = false;
+    await clock.advance(1_000);
+    await navigate(lasting);
+    expect(pool.forgetSticky('session-1')).toBe(false);
+    expect(pool.forgetSticky('session-2')).toBe(true);
     await pool.close();
   });
 
