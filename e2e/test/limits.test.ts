@@ -94,13 +94,19 @@ describe('limits through real Chromium and a rate-banning site', () => {
   it('without limits, the crawl gets proxies banned', async () => {
     // Once every proxy is banned a page waits for one in vain: half a second, not the default minute.
     const { farm, pool, pooled } = await start(PROXIES, { maxWaitMs: 500 });
-    let banned = 0;
-    pool.on('banned', () => banned++);
-    // No new page once the pool has seen a ban (the pages in flight finish): the rest would only wait.
-    const result = await crawl(pooled, pool, pages(farm, 'rate.test'), CONCURRENCY, () => banned > 0);
+    // A 403 is the site's word, and whether it is this proxy's ban (the 'banned' event) or the
+    // site refusing everybody waits for another proxy's success there: when the site bans all
+    // three proxies before one more page succeeds (a fast machine's timing), no verdict comes.
+    // What this test holds to is what the site did and what it cost, not that verdict.
+    let blocked = 0;
+    pool.on('failure', (e) => {
+      if (e.kind === 'blocked') blocked++;
+    });
+    // No new page once the pool has seen a 403 (the pages in flight finish): the rest would only wait.
+    const result = await crawl(pooled, pool, pages(farm, 'rate.test'), CONCURRENCY, () => blocked > 0);
     expect(farm.site.rateBanned.length).toBeGreaterThan(0);
-    // The pool saw the site's 403s as bans, and pages took extra attempts (or were lost).
-    expect(result.banned).toBeGreaterThan(0);
+    expect(blocked).toBeGreaterThan(0);
+    // Pages took extra attempts (or were lost).
     expect(result.attempts).toBeGreaterThan(result.fetched);
   });
 
