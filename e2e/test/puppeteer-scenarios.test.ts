@@ -27,11 +27,9 @@ describe.each(['newest', 'lowest', 'firefox'] as const)(
       const navigationTimeoutMs = scenario.expected === 'timeout' ? 4_000 : 12_000;
       const driver = which === 'firefox' ? firefoxDriver(browser, navigationTimeoutMs) : chromiumDriver(browser, navigationTimeoutMs);
       const shown = (r: { status?: number | undefined }) => ({ ...r, status: scenario.status === undefined ? undefined : r.status });
-      let result = await bed.run(scenario, driver);
-      // One more try on a fresh context: Puppeteer 22's Chromium now and then never tells a refused
-      // proxy at all (seen once in CI on a quiet machine); the second run is asserted as strictly.
-      if (JSON.stringify(result.reports.map(shown)) !== JSON.stringify(expectedReports(result.expected, scenario.status).map(shown)))
-        result = await bed.run(scenario, driver);
+      // (Under load, Puppeteer 22 emitted a refused proxy's requestfailed before its request event,
+      // and the failure went unreported: the adapter follows either order now.)
+      const result = await bed.run(scenario, driver);
       const expected = expectedReports(result.expected, scenario.status);
       expect(result.reports.map(shown)).toEqual(expected.map(shown));
     });

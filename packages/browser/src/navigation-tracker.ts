@@ -55,6 +55,8 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
   readonly #options: NavigationTrackerOptions<P, S>;
   readonly #navigations = new Map<P, Navigation<R, S>>();
   readonly #evaluating = new Set<Promise<void>>();
+  /** Requests already begun: an adapter may begin one from a later event that came first, and its own `request` event then says nothing new. */
+  readonly #begun = new WeakSet<R>();
   #last: NavigationReport | undefined;
   #closed = false;
 
@@ -73,7 +75,8 @@ export class NavigationTracker<P extends object, R extends object, S extends obj
 
   /** A main-frame navigation request (the adapter has checked it is one). */
   request(page: P, request: R, url: string, redirectedFrom: R | undefined): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#begun.has(request)) return;
+    this.#begun.add(request);
     const previous = this.#navigations.get(page);
     if (previous && !previous.done && redirectedFrom !== undefined && redirectedFrom === previous.request) {
       previous.request = request; // the same navigation, redirected

