@@ -10,7 +10,8 @@
  *   pnpm bench:crawlee                       120 https pages, concurrency 8, 20 proxies, 2 rounds
  *   (also CRAWLEE_PAGES, CRAWLEE_CONCURRENCY, CRAWLEE_PROXIES, CRAWLEE_NAV_TIMEOUT_SECS, CRAWLEE_HTTP=1,
  *    CRAWLEE_ROUNDS, CRAWLEE_ONLY=ceiling,bridge, CRAWLEE_DEBUG=1: where each configuration's time went, by kind of proxy,
- *    CRAWLEE_OVERHEAD=1: the bridge over the good proxies only too, CRAWLEE_BRIDGE_OPTIONS='{"sticky":false}': bridge options to try)
+ *    CRAWLEE_OVERHEAD=1: the bridge over the good proxies only too, CRAWLEE_BRIDGE_OPTIONS='{"sticky":false}': bridge options to try,
+ *    CRAWLEE_CRAWLER=puppeteer: PuppeteerCrawler instead of PlaywrightCrawler, for every configuration)
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +30,7 @@ const NAV_TIMEOUT_SECS = Number(process.env.CRAWLEE_NAV_TIMEOUT_SECS ?? 5);
 const ROUNDS = Math.max(1, Number(process.env.CRAWLEE_ROUNDS ?? 2));
 const HTTPS = process.env.CRAWLEE_HTTP !== '1';
 const DEBUG = process.env.CRAWLEE_DEBUG === '1';
+const CRAWLER = process.env.CRAWLEE_CRAWLER === 'puppeteer' ? 'puppeteer' : 'playwright';
 const only = process.env.CRAWLEE_ONLY?.split(',');
 /** Bridge options to try beside the defaults, as JSON (e.g. '{"sticky":false}'): one more configuration. */
 const variant = process.env.CRAWLEE_BRIDGE_OPTIONS;
@@ -87,7 +89,7 @@ const load = () =>
     .join(' ');
 
 console.log(
-  `crawlee: ${PAGES} ${HTTPS ? 'https' : 'http'} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT_SECS} s, PlaywrightCrawler, ${ROUNDS} round(s); load average ${load()}\n`,
+  `crawlee: ${PAGES} ${HTTPS ? 'https' : 'http'} pages, concurrency ${CONCURRENCY}, ${PROXIES} proxies, navigation timeout ${NAV_TIMEOUT_SECS} s, ${CRAWLER === 'puppeteer' ? 'PuppeteerCrawler' : 'PlaywrightCrawler'}, ${ROUNDS} round(s); load average ${load()}\n`,
 );
 const results: Array<{ name: string; round: number; run: CrawleeRun; cpu: number }> = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -103,6 +105,7 @@ for (let round = 0; round < ROUNDS; round++) {
     try {
       const urls = Array.from({ length: PAGES }, (_, i) => farm.site.url(`/page/${i}`));
       const run = await crawlWithCrawlee(urls, setup, {
+        crawler: CRAWLER,
         concurrency: CONCURRENCY,
         navigationTimeoutSecs: NAV_TIMEOUT_SECS,
         extraArgs: HTTPS ? ['--ignore-certificate-errors'] : [],
