@@ -26,6 +26,7 @@ const SWEEP_EVERY_MS = 1_000;
 interface SessionLike {
   id: string;
   isUsable(): boolean;
+  retire?(): void;
 }
 
 /** Crawlee's SessionPool, as a session knows it (a private field in Crawlee's types, public at run time). */
@@ -175,10 +176,25 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     for (const [id, known] of seen) if (!known.isUsable()) drop(id);
   };
 
+  /**
+   * The site refused the session's identity (a block status or page): the session is retired,
+   * as Crawlee retires one on its blocked status codes — which it never sees here, the hook
+   * failing the navigation first — so that its retry does not go back to the same proxy on the
+   * sticky key (a banned proxy's 403 waits for proof before the pool counts it: a second page
+   * went to it in bench:crawlee). Its key is forgotten, and a gateway session it had retired.
+   */
+  const burned = (session: SessionLike | undefined) => {
+    if (!useSticky || !session) return;
+    session.retire?.();
+    drop(session.id);
+  };
+
   /** A failed attempt: what its navigation's response said, if one came (a proxy's own error page), else the error. */
   const failed = (context: NavigationContext, error: Error) => {
     const response = responses.get(context)?.last;
-    report(context, (response && classifyStatus(response)) ?? classifyBrowserError(error));
+    const c = (response && classifyStatus(response)) ?? classifyBrowserError(error);
+    report(context, c);
+    if (c?.kind === 'blocked') burned(context.session);
   };
 
   return {
@@ -198,6 +214,7 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
       if (!response) return report(context, undefined);
       const c = await classifyNavigation(response, options.isBlocked && (() => options.isBlocked!(context)));
       report(context, c);
+      if (c?.kind === 'blocked') burned(context.session);
       if (c && isRetryable(c.kind)) {
         throw new AttemptFailedError(c.kind as FailureKind, {
           status: c.status,

@@ -234,6 +234,21 @@ describe('crawleeBridge: a pool lease per page', () => {
     await pool.close();
   });
 
+  it('a session the site blocks is retired, as Crawlee would on a 403 it never sees: its retry does not go back to the same proxy', async () => {
+    const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)] }, { preflight: false });
+    let retired = 0;
+    const session = { id: 'session-1', isUsable: () => retired === 0, retire: () => retired++ };
+    const first = await attempt(undefined, session.id);
+    bridge.preNavigationHook({ ...first.context, session } as never);
+    first.context.response = response(403, '<title>Access denied</title>');
+    await expect(bridge.postNavigationHook({ ...first.context, session } as never)).rejects.toThrow(/blocked/);
+    expect(retired).toBe(1);
+    // The pool could not yet tell the 403 from the site refusing everybody (no success there yet):
+    // without the retirement the key would still hold the blocked proxy.
+    expect(pool.forgetSticky(session.id)).toBe(false);
+    await pool.close();
+  });
+
   it('a new session that finds every member on probation or taken still gets one with room, and the pool never says it ran out', async () => {
     const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)], limits: { maxInFlight: 2 } }, { preflight: false });
     let exhausted = 0;
