@@ -27,6 +27,8 @@ interface SessionLike {
   id: string;
   isUsable(): boolean;
   retire?(): void;
+  /** Crawlee's own rule: retires the session when the status is one of its `blockedStatusCodes` (the user's, if set). */
+  retireOnBlockedStatusCodes?(status: number): boolean;
 }
 
 /** Crawlee's SessionPool, as a session knows it (a private field in Crawlee's types, public at run time). */
@@ -177,16 +179,19 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
   };
 
   /**
-   * The site refused the session's identity (a block status or page): the session is retired,
-   * as Crawlee retires one on its blocked status codes — which it never sees here, the hook
-   * failing the navigation first — so that its retry does not go back to the same proxy on the
-   * sticky key (a banned proxy's 403 waits for proof before the pool counts it: a second page
-   * went to it in bench:crawlee). Its key is forgotten, and a gateway session it had retired.
+   * What Crawlee would have done with the session after this failure, had it seen the response:
+   * it retires a session on its blocked status codes, and one whose page is a block page
+   * (`retryOnBlocked`) — but the bridge's hook fails the navigation first, so Crawlee only marks
+   * the session bad and its retry comes back on the same sticky key, to a proxy whose 403 waits
+   * for proof before the pool counts it (a banned proxy got a second page in bench:crawlee).
+   * So the bridge asks Crawlee's own rule, and retires on a block page; a retired session's key
+   * is forgotten, and a gateway session it had retired.
    */
-  const burned = (session: SessionLike | undefined) => {
-    if (!useSticky || !session) return;
-    session.retire?.();
-    drop(session.id);
+  const afterFailure = (session: SessionLike | undefined, c: Classification) => {
+    if (!session) return;
+    if (c.status !== undefined && c.status >= 300 && session.retireOnBlockedStatusCodes) session.retireOnBlockedStatusCodes(c.status);
+    else if (c.kind === 'blocked') session.retire?.();
+    if (useSticky && !session.isUsable()) drop(session.id);
   };
 
   /** A failed attempt: what its navigation's response said, if one came (a proxy's own error page), else the error. */
@@ -194,7 +199,7 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
     const response = responses.get(context)?.last;
     const c = (response && classifyStatus(response)) ?? classifyBrowserError(error);
     report(context, c);
-    if (c?.kind === 'blocked') burned(context.session);
+    if (c) afterFailure(context.session, c);
   };
 
   return {
@@ -214,7 +219,7 @@ export function crawleeBridge(pool: ProxyPool, options: CrawleeBridgeOptions = {
       if (!response) return report(context, undefined);
       const c = await classifyNavigation(response, options.isBlocked && (() => options.isBlocked!(context)));
       report(context, c);
-      if (c?.kind === 'blocked') burned(context.session);
+      if (c) afterFailure(context.session, c);
       if (c && isRetryable(c.kind)) {
         throw new AttemptFailedError(c.kind as FailureKind, {
           status: c.status,

@@ -249,6 +249,36 @@ describe('crawleeBridge: a pool lease per page', () => {
     await pool.close();
   });
 
+  it("a blocked status goes through Crawlee's own rule (its blockedStatusCodes): a session it retires loses its key, one it keeps keeps it", async () => {
+    const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)] }, { preflight: false });
+    const asked: number[] = [];
+    const blockedCodes = [403];
+    const sessionWith = (id: string) => {
+      let retired = false;
+      return {
+        id,
+        isUsable: () => !retired,
+        retireOnBlockedStatusCodes: (status: number) => {
+          asked.push(status);
+          retired = blockedCodes.includes(status);
+          return retired;
+        },
+      };
+    };
+    const navigate = async (session: ReturnType<typeof sessionWith>, status: number) => {
+      const a = await attempt(undefined, session.id);
+      bridge.preNavigationHook({ ...a.context, session } as never);
+      a.context.response = response(status, '<title>Error</title>');
+      await bridge.postNavigationHook({ ...a.context, session } as never).catch(() => undefined);
+    };
+    await navigate(sessionWith('session-1'), 403);
+    await navigate(sessionWith('session-2'), 502);
+    expect(asked).toEqual([403, 502]);
+    expect(pool.forgetSticky('session-1')).toBe(false);
+    expect(pool.forgetSticky('session-2')).toBe(true);
+    await pool.close();
+  });
+
   it('a new session that finds every member on probation or taken still gets one with room, and the pool never says it ran out', async () => {
     const { pool, bridge, attempt } = setup({ proxies: [urlOf(proxyA), urlOf(proxyB)], limits: { maxInFlight: 2 } }, { preflight: false });
     let exhausted = 0;
